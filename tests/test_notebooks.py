@@ -59,6 +59,7 @@ def test_nbval_runs_every_notebook():
     for nb in NOTEBOOKS:
         (out / nb.name).write_text(json.dumps(_strip_for_nbval(json.loads(nb.read_text()))))
     env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])  # the kernel starts in .nbval/
     r = run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
              "--rootdir", out, out], env=env, timeout=1800)
     assert r.returncode == 0, "nbval found a failing cell (log above)"
