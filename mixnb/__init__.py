@@ -6,6 +6,7 @@ __version__ = "0.1.0"
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/99_package.ipynb #0348ac86
+# %% ../nbs/99_package.ipynb #f5f89593
 from .core import as_tensor, logsumexp, log_softmax, gaussian_log_prob, triton_available, kernel_names
 from .gmm import GaussianMixture
+from .gmm_missing import GaussianMixtureMissing
