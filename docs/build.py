@@ -274,6 +274,7 @@ def process_all(nb_paths, src_dir: Path, jobs: int, timeout: float):
     env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}  # no Triton interpreter for the docs
     env["PYTHONPATH"] = os.pathsep.join([str(REPO)] + [p for p in [env.get("PYTHONPATH")] if p])
     env.setdefault("MPLBACKEND", "agg")
+    env.setdefault("OMP_NUM_THREADS", "1")  # one torch thread per notebook: the notebooks run side by side
     pending, running, results, failures = list(nb_paths), {}, {}, []
     while pending or running:
         while pending and len(running) < jobs:

@@ -6,7 +6,8 @@ __version__ = "0.1.0"
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/99_package.ipynb #f5f89593
+# %% ../nbs/99_package.ipynb #a110a365
 from .core import as_tensor, logsumexp, log_softmax, gaussian_log_prob, triton_available, kernel_names
 from .gmm import GaussianMixture
 from .gmm_missing import GaussianMixtureMissing
+import mixnb.gmm_streaming  # attaches fit_chunks and partial_fit to GaussianMixture
