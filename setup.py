@@ -44,6 +44,7 @@ setuptools.setup(
     extras_require={
         "triton": reqs("triton_requirements"),
         "data": reqs("data_requirements"),
+        "bench": reqs("bench_requirements"),
         "dev": reqs("dev_requirements"),
     },
     entry_points={
