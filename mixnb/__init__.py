@@ -6,11 +6,12 @@ __version__ = "0.1.0"
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/99_package.ipynb #98fb2783
+# %% ../nbs/99_package.ipynb #5f7a8a9e
 from .core import as_tensor, logsumexp, log_softmax, gaussian_log_prob, triton_available, kernel_names
 from .gmm import GaussianMixture
 from .gmm_missing import GaussianMixtureMissing
 import mixnb.gmm_streaming  # attaches fit_chunks and partial_fit to GaussianMixture
 from .mdn import MDN, MixtureDensity, mdn_nll, mdn_nll_full
+from .moe import SparseMoE, TopKRouter, TemperatureRouter, XMoERouter, PatchRouter, CompeteRouter, NestedMoE, load_balancing_loss, z_loss
 from .moe_em import MixtureOfExpertsRegressor, MixtureOfExpertsClassifier
-from .squared import SquaredMixture, AdditiveMixture, signed_logsumexp, squared_log_prob
+from .squared import SquaredMixture, AdditiveMixture, signed_logsumexp, squared_log_prob, find_hole_component
