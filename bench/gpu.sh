@@ -4,7 +4,7 @@
 #   (b) every benchmark case on CUDA (python3 -m mixnb.bench --device cuda);
 #   (c) one Markdown summary of both, printed and written to OUT/summary.md.
 # Usage: bench/gpu.sh [OUT_DIR]     (or OUT=DIR bench/gpu.sh; default bench/results/gpu-<UTC time>)
-# Environment: PYTHON (default python3), CHECKS_TIMEOUT / BENCH_TIMEOUT in seconds (default 150 / 130).
+# Environment: PYTHON (default python3), CHECKS_TIMEOUT / BENCH_TIMEOUT in seconds (default 170 / 150).
 # Exit code: 0 all passed, 1 a notebook check or the benchmark failed, 3 no CUDA device.
 set -euo pipefail
 
@@ -30,11 +30,11 @@ then exit 3; fi
 
 start=$SECONDS
 checks=0
-timeout "${CHECKS_TIMEOUT:-150}" "$py" "$repo/bench/gpu_checks.py" --out "$out" || checks=$?
+timeout "${CHECKS_TIMEOUT:-170}" "$py" "$repo/bench/gpu_checks.py" --out "$out" || checks=$?
 echo "gpu.sh: notebook checks finished with status $checks after $((SECONDS - start)) s"
 
 bench=0
-(cd "$repo" && timeout "${BENCH_TIMEOUT:-130}" "$py" -m mixnb.bench --device cuda --out "$out") 2>&1 | tee "$out/bench.log" || bench=$?
+(cd "$repo" && timeout "${BENCH_TIMEOUT:-150}" "$py" -m mixnb.bench --device cuda --out "$out") 2>&1 | tee "$out/bench.log" || bench=$?
 echo "gpu.sh: benchmarks finished with status $bench after $((SECONDS - start)) s"
 
 table="$(ls -t "$out"/*_cuda_*.md 2>/dev/null | head -n 1 || true)"
