@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# mixnb on a CUDA machine, in under 5 minutes and without nbdev or pip installs (python3 with torch + triton + numpy):
+# mixnb on a CUDA machine, in about 5 minutes (each half capped, see below) and without nbdev or pip installs (python3 with torch + triton + numpy):
 #   (a) the checks of every notebook with Triton kernels or `#| gpu` cells, run on the GPU (bench/gpu_checks.py);
 #   (b) every benchmark case on CUDA (python3 -m mixnb.bench --device cuda);
 #   (c) one Markdown summary of both, printed and written to OUT/summary.md.
