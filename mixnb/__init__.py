@@ -7,7 +7,14 @@ __version__ = "0.1.0"
 __all__ = []
 
 # %% ../nbs/99_package.ipynb #5f7a8a9e
-from .core import as_tensor, logsumexp, log_softmax, gaussian_log_prob, triton_available, kernel_names
+__doc__ = """mixnb: literate mixture methods in PyTorch with Triton kernels.
+
+Gaussian mixtures by EM (batch, chunked, stepwise, with missing values), mixture density networks, sparse
+mixture-of-experts layers, statistical mixtures of experts fitted by EM, and squared (subtractive) mixtures;
+each derived, implemented, checked and benchmarked in its own notebook. Fitted models save to safetensors + JSON
+and load back with `mixnb.load(path)`, whatever their class."""
+from .base import load, NotFittedError, ConvergenceWarning
+from .core import as_tensor, logsumexp, log_softmax, gaussian_log_prob, triton_available, kmeans
 from .gmm import GaussianMixture
 from .gmm_missing import GaussianMixtureMissing
 import mixnb.gmm_streaming  # attaches fit_chunks and partial_fit to GaussianMixture

@@ -352,7 +352,7 @@ _GMM_ITERS = 20
 
 def _gmm_problem_data(which: str, dtype: str, quick: bool = False):
     "The data and the common start of one EM benchmark: X (NumPy), and weights, means, precisions (float64 NumPy)."
-    from mixnb.gmm import kmeans_plusplus
+    from mixnb.core import kmeans_plusplus
     c = (_GMM_QUICK if quick else _GMM_CASES)[which]
     N, D, K = c["N"], c["D"], c["K"]
     rng = np.random.default_rng(0)

@@ -152,7 +152,8 @@ def _version(module: str) -> str:
 def cmd_info(a) -> int:
     "Print versions, the device, and whether mixnb's Triton kernels are active here."
     import torch
-    from mixnb.core import triton_available, INTERPRET, kernel_names
+    from mixnb.core import triton_available, INTERPRET
+    from mixnb.testing import kernel_names
     if torch.cuda.is_available():
         n = torch.cuda.device_count()
         device = f"cuda: {torch.cuda.get_device_name(0)}" + (f" (and {n - 1} more)" if n > 1 else "") + f", CUDA {torch.version.cuda}"

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import math
 import os
-import importlib
-import pkgutil
 from typing import Literal, Optional
 
 import numpy as np
@@ -22,9 +20,9 @@ except ImportError:  # Triton is an optional extra: the CPU path needs only torc
     HAS_TRITON = False
 
 # %% auto #0
-__all__ = ['INTERPRET', 'LOG_2PI', 'Backend', 'COVARIANCE_TYPES', 'KERNEL_TOL', 'triton_available', 'as_tensor', 'raises',
-           'logsumexp_ref', 'logsumexp', 'log_softmax_ref', 'log_softmax', 'log_prob_diag_ref', 'log_prob_full_ref',
-           'gaussian_log_prob', 'kernel_names', 'report_check', 'assert_close', 'check_kernel']
+__all__ = ['INTERPRET', 'LOG_2PI', 'Backend', 'COVARIANCE_TYPES', 'triton_available', 'as_tensor', 'logsumexp_ref', 'logsumexp',
+           'log_softmax_ref', 'log_softmax', 'log_prob_diag_ref', 'log_prob_full_ref', 'gaussian_log_prob',
+           'kmeans_plusplus', 'kmeans']
 
 # %% ../nbs/00_core.ipynb #ebb3f7d6
 INTERPRET = os.environ.get("TRITON_INTERPRET", "0") == "1"  # read once, as Triton does when kernels are defined
@@ -88,18 +86,6 @@ def as_tensor(x, # array-like or tensor to check
                 raise ValueError(f"{name} contains {int(bad.sum())} {what} value(s), the first at index {first}; "
                                  f"remove or impute them first")
     return t
-
-# %% ../nbs/00_core.ipynb #d3c17feb
-def raises(f, # a call with no arguments that must raise
-           *msg: str, # strings the error message must contain
-           exc=(ValueError, RuntimeError), # the exception type(s) expected
-          ) -> BaseException: # the exception raised
-    "Check that `f()` raises `exc` and that its message holds every string in `msg`."
-    try: f()
-    except exc as e:
-        assert all(m in str(e) for m in msg), str(e)
-        return e
-    raise AssertionError(f"no {getattr(exc, '__name__', None) or ' or '.join(t.__name__ for t in exc)} raised")
 
 # %% ../nbs/00_core.ipynb #2c7045ef
 def _safe_shift(m: torch.Tensor) -> torch.Tensor:
@@ -612,70 +598,45 @@ def gaussian_log_prob(X: torch.Tensor, # (N, D) points
     for _ in _log_prob_rows(X, means, L, kind, out): pass
     return out
 
-# %% ../nbs/00_core.ipynb #a9faa94a
-def kernel_names() -> list[str]:
-    "Names of the Triton kernels defined in every `mixnb` module, as `module.kernel`."
-    import mixnb
-    names = []
-    for info in pkgutil.iter_modules(mixnb.__path__):
-        if info.name.startswith("_"): continue
-        mod = importlib.import_module(f"mixnb.{info.name}")
-        for attr, obj in vars(mod).items():
-            if attr.endswith("_kernel") and type(obj).__name__ in ("JITFunction", "InterpretedFunction"):
-                names.append(f"{info.name}.{attr}")
-    return sorted(names)
+# %% ../nbs/00_core.ipynb #78805e72
+def _sq_dist(X, C):
+    "(N, K) squared distances between rows of X and rows of C through one matrix product."
+    return ((X * X).sum(1, keepdim=True) - 2 * X @ C.T + (C * C).sum(1)).clamp_min(0)
 
-# %% ../nbs/00_core.ipynb #65865329
-KERNEL_TOL = {torch.float32: dict(rtol=2e-5, atol=2e-5), torch.float64: dict(rtol=1e-10, atol=1e-10)}
+def kmeans_plusplus(X: torch.Tensor, # (N, D) points
+                    n_clusters: int, # K, the number of seeds
+                    generator: Optional[torch.Generator] = None, # a CPU generator, for reproducible draws
+                    sample_weight: Optional[torch.Tensor] = None, # (N,) weights, or None
+                   ): # centres (K, D), indices (K,) of the chosen points
+    "k-means++ seeding: each next seed drawn with probability proportional to w_n times its squared distance to the nearest seed."
+    N = X.shape[0]
+    w = torch.ones(N, dtype=torch.float64) if sample_weight is None else sample_weight.detach().double().cpu()
+    idx = torch.empty(n_clusters, dtype=torch.long)
+    idx[0] = torch.multinomial(w, 1, generator=generator)
+    d2 = _sq_dist(X, X[idx[:1]])[:, 0]
+    for j in range(1, n_clusters):
+        p = w * d2.double().cpu()
+        if not bool(p.sum() > 0): p = w           # every point already sits on a seed
+        idx[j] = torch.multinomial(p, 1, generator=generator)
+        d2 = torch.minimum(d2, _sq_dist(X, X[idx[j:j + 1]])[:, 0])
+    return X[idx.to(X.device)], idx
 
-def report_check(name: str, # the kernels checked, as `module._x_kernel` (and what case, in parentheses)
-                 dtype: torch.dtype, # the dtype they ran in
-                 what: str, # what was compared, e.g. "forward + backward"
-                ):
-    "Print the `kernel check ok:` line that the test run looks for, to stdout and past any notebook runner to stderr."
-    import sys
-    line = f"kernel check ok: {name:<58} {str(dtype):<14} {what}"
-    print(line); print(line, file=sys.__stderr__)
-
-def assert_close(a: torch.Tensor, # the value to check
-                 b: torch.Tensor, # the reference value
-                 tol: dict, # `rtol` and `atol`, e.g. `KERNEL_TOL[dtype]`
-                 what: str, # what is compared, for the error message
-                 scale: Optional[torch.Tensor] = None, # what the relative tolerance is relative to (default `b.abs()`)
-                ):
-    "Assert `a` equals `b` within `tol`, with infinities in the same places and no NaN."
-    assert a.shape == b.shape, f"{what}: shape {tuple(a.shape)} != {tuple(b.shape)}"
-    inf = torch.isinf(b)
-    assert torch.equal(torch.isinf(a), inf) and not torch.isnan(a).any(), f"{what}: inf/NaN pattern differs"
-    if (~inf).any():
-        err, s = (a - b)[~inf].abs(), (b.abs() if scale is None else scale)[~inf]
-        assert bool((err <= tol["atol"] + tol["rtol"] * s).all()), f"{what}: max error {err.max():.3g}"
-
-def check_kernel(name: str, # the kernels checked, for the report line
-                 f_triton, # the Triton path: inputs -> one tensor
-                 f_ref, # the reference: inputs -> one tensor
-                 inputs: list, # the input tensors
-                 dtype: torch.dtype, # their dtype (picks the tolerance)
-                 grad: bool = True, # also compare the gradients with respect to every input
-                 tol: Optional[dict] = None, # overrides `KERNEL_TOL[dtype]`
-                ):
-    "Compare `f_triton` with `f_ref` on `inputs`, values and gradients, and report the check."
-    tol = tol or KERNEL_TOL[dtype]
-    xs = [t.detach().clone().requires_grad_(grad) for t in inputs]
-    ys = [t.detach().clone().requires_grad_(grad) for t in inputs]
-    out, ref = f_triton(*xs), f_ref(*ys)
-    assert out.dtype == ref.dtype, (name, out.dtype, ref.dtype)
-    assert_close(out, ref, tol, name)
-    msg = "forward"
-    if grad:
-        same_inf = torch.isinf(ref)
-        w = torch.randn_like(ref).masked_fill(same_inf, 0)
-        gs = torch.autograd.grad((out.masked_fill(same_inf, 0) * w).sum(), xs)
-        gr = torch.autograd.grad((ref.masked_fill(same_inf, 0) * w).sum(), ys)
-        for a, b in zip(gs, gr):
-            ok = ~torch.isnan(b)  # a reference's own gradient can be NaN on all -inf rows; ours must be 0 there
-            scale = float(b[ok].abs().max().clamp_min(1))  # gradients are sums over many rows: compare to their scale
-            assert not torch.isnan(a).any() and torch.allclose(a[ok], b[ok], rtol=tol["rtol"], atol=tol["atol"] * scale), \
-                f"{name}: gradient error {(a - b)[ok].abs().max():.3g} at scale {scale:.3g}"
-        msg += " + backward"
-    report_check(name, dtype, msg)
+def kmeans(X: torch.Tensor, # (N, D) points
+           n_clusters: int, # K
+           generator: Optional[torch.Generator] = None, # a CPU generator
+           sample_weight: Optional[torch.Tensor] = None, # (N,) weights, or None
+           max_iter: int = 10, # Lloyd iterations at most
+          ): # centres (K, D), labels (N,)
+    "A few weighted Lloyd iterations from k-means++ seeds; enough to initialise EM."
+    Xc = X - X.mean(0)                           # distances are shift invariant; centring limits cancellation
+    w = torch.ones(X.shape[0], dtype=X.dtype, device=X.device) if sample_weight is None else sample_weight.to(X.dtype)
+    C, _ = kmeans_plusplus(Xc, n_clusters, generator, sample_weight)
+    labels = None
+    for _ in range(max_iter):
+        new = _sq_dist(Xc, C).argmin(1)
+        if labels is not None and torch.equal(new, labels): break
+        labels = new
+        sums = torch.zeros_like(C).index_add_(0, labels, Xc * w[:, None])
+        mass = torch.zeros(n_clusters, dtype=X.dtype, device=X.device).index_add_(0, labels, w)
+        C = torch.where(mass[:, None] > 0, sums / mass.clamp_min(1e-300)[:, None], C)
+    return C + X.mean(0), labels

@@ -5,21 +5,18 @@
 # %% ../nbs/01_gmm.ipynb #85669b19
 from __future__ import annotations
 
-import inspect
-import json
 import math
 import numbers
-import sys
 import warnings
-from pathlib import Path
 from typing import Optional
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
+from .base import (ConvergenceWarning, Estimator, EMResult, NotFittedError, check_array, check_sample_weight, fit_device,
+                        make_generator, register_model, resolve_dtype, run_em, sklearn_twin, to_output)
 from .core import COVARIANCE_TYPES, LOG_2PI, as_tensor, gaussian_log_prob, log_softmax, logsumexp
-from .core import HAS_TRITON, INTERPRET, _acc, _check_gaussian, _expand_factor, _log_norm, _log_prob_rows, _use_triton
+from .core import HAS_TRITON, INTERPRET, _acc, _check_gaussian, _expand_factor, _log_norm, _log_prob_rows, _use_triton, kmeans, kmeans_plusplus
 if HAS_TRITON:
     import triton
     import triton.language as tl
@@ -27,8 +24,7 @@ if HAS_TRITON:
 # %% auto #0
 __all__ = ['COVARIANCE_ESTIMATORS', 'estimate_gaussian_parameters', 'precisions_cholesky', 'adaptive_precisions_cholesky',
            'precisions_cholesky_from_precisions', 'precisions_from_cholesky', 'estimate_log_resp', 'fused_e_step',
-           'fused_gaussian_parameters', 'kmeans_plusplus', 'kmeans', 'NotFittedError', 'ConvergenceWarning', 'Params',
-           'save_model', 'load_model', 'GaussianMixture']
+           'fused_gaussian_parameters', 'GaussianMixture']
 
 # %% ../nbs/01_gmm.ipynb #f2ed1bf4
 def _covariance_full(X, # (N, D) centred points, float64
@@ -645,68 +641,7 @@ def _bench_gmm_m_step(device, dtype, quick):
     "gmm.fused_gaussian_parameters against cuBLAS float64 formulas, float32 input, diag K=32 and full K=16 on 1e6 points."
     yield from _bench_gmm_kernels(device, quick, "m")
 
-# %% ../nbs/01_gmm.ipynb #7704959f
-def _sq_dist(X, C):
-    "(N, K) squared distances between rows of X and rows of C through one matrix product."
-    return ((X * X).sum(1, keepdim=True) - 2 * X @ C.T + (C * C).sum(1)).clamp_min(0)
-
-def kmeans_plusplus(X: torch.Tensor, # (N, D) points
-                    n_clusters: int, # K, the number of seeds
-                    generator: Optional[torch.Generator] = None, # a CPU generator, for reproducible draws
-                    sample_weight: Optional[torch.Tensor] = None, # (N,) weights, or None
-                   ): # centres (K, D), indices (K,) of the chosen points
-    "k-means++ seeding: each next seed drawn with probability proportional to w_n times its squared distance to the nearest seed."
-    N = X.shape[0]
-    w = torch.ones(N, dtype=torch.float64) if sample_weight is None else sample_weight.detach().double().cpu()
-    idx = torch.empty(n_clusters, dtype=torch.long)
-    idx[0] = torch.multinomial(w, 1, generator=generator)
-    d2 = _sq_dist(X, X[idx[:1]])[:, 0]
-    for j in range(1, n_clusters):
-        p = w * d2.double().cpu()
-        if not bool(p.sum() > 0): p = w           # every point already sits on a seed
-        idx[j] = torch.multinomial(p, 1, generator=generator)
-        d2 = torch.minimum(d2, _sq_dist(X, X[idx[j:j + 1]])[:, 0])
-    return X[idx.to(X.device)], idx
-
-def kmeans(X: torch.Tensor, # (N, D) points
-           n_clusters: int, # K
-           generator: Optional[torch.Generator] = None, # a CPU generator
-           sample_weight: Optional[torch.Tensor] = None, # (N,) weights, or None
-           max_iter: int = 10, # Lloyd iterations at most
-          ): # centres (K, D), labels (N,)
-    "A few weighted Lloyd iterations from k-means++ seeds; enough to initialise EM."
-    Xc = X - X.mean(0)                           # distances are shift invariant; centring limits cancellation
-    w = torch.ones(X.shape[0], dtype=X.dtype, device=X.device) if sample_weight is None else sample_weight.to(X.dtype)
-    C, _ = kmeans_plusplus(Xc, n_clusters, generator, sample_weight)
-    labels = None
-    for _ in range(max_iter):
-        new = _sq_dist(Xc, C).argmin(1)
-        if labels is not None and torch.equal(new, labels): break
-        labels = new
-        sums = torch.zeros_like(C).index_add_(0, labels, Xc * w[:, None])
-        mass = torch.zeros(n_clusters, dtype=X.dtype, device=X.device).index_add_(0, labels, w)
-        C = torch.where(mass[:, None] > 0, sums / mass.clamp_min(1e-300)[:, None], C)
-    return C + X.mean(0), labels
-
 # %% ../nbs/01_gmm.ipynb #0f9627e8
-class NotFittedError(ValueError, AttributeError):
-    "Raised when a method that needs fitted parameters is called before `fit`; a `ValueError` and an `AttributeError`."
-
-class ConvergenceWarning(UserWarning):
-    "EM stopped at `max_iter` before the lower bound changed by less than `tol`."
-
-_SK_TWINS = {NotFittedError: ("sklearn.exceptions", "NotFittedError"), ConvergenceWarning: ("sklearn.exceptions", "ConvergenceWarning")}
-_TWIN_CACHE = {}
-
-def _also_sklearn(cls):
-    "`cls`, or a subclass of it and of scikit-learn's namesake when scikit-learn is already imported (we never import it)."
-    module, name = _SK_TWINS[cls]
-    sk = sys.modules.get(module)
-    if sk is None: return cls
-    if cls not in _TWIN_CACHE:
-        _TWIN_CACHE[cls] = type(cls.__name__, (cls, getattr(sk, name)), {"__module__": cls.__module__, "__doc__": cls.__doc__})
-    return _TWIN_CACHE[cls]
-
 _INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
 
 def _n_parameters(n_components: int, n_features: int, covariance_type: str) -> int:
@@ -714,22 +649,6 @@ def _n_parameters(n_components: int, n_features: int, covariance_type: str) -> i
     K, D = n_components, n_features
     cov = {"full": K * D * (D + 1) // 2, "tied": D * (D + 1) // 2, "diag": K * D, "spherical": K}[covariance_type]
     return cov + K * D + K - 1
-
-def _generator(random_state) -> torch.Generator:
-    "A CPU `torch.Generator` from `random_state`: None (fresh entropy), an int, a NumPy RandomState/Generator, or a torch.Generator."
-    if isinstance(random_state, torch.Generator): return random_state
-    g = torch.Generator()
-    if random_state is None: g.seed()
-    elif isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool): g.manual_seed(int(random_state))
-    elif isinstance(random_state, np.random.RandomState): g.manual_seed(int(random_state.randint(2**31 - 1)))
-    elif isinstance(random_state, np.random.Generator): g.manual_seed(int(random_state.integers(2**31 - 1)))
-    else: raise ValueError(f"random_state must be None, an int, a numpy RandomState/Generator or a torch.Generator; got {random_state!r}")
-    return g
-
-def _resolve_dtype(dtype) -> Optional[torch.dtype]:
-    if dtype is None or dtype in (torch.float32, torch.float64): return dtype
-    if isinstance(dtype, str) and dtype.replace("torch.", "") in ("float32", "float64"): return getattr(torch, dtype.replace("torch.", ""))
-    raise ValueError(f"dtype must be None, torch.float32 or torch.float64 (or the strings 'float32'/'float64'); got {dtype!r}")
 
 def _mean_variance(X, # (N, D) points
                    w, # (N,) float64 sample weights
@@ -747,87 +666,9 @@ def _mean_variance(X, # (N, D) points
     mean = s1 / w.sum()
     return float((s2 / w.sum() - mean * mean).clamp_min(0).mean())
 
-# %% ../nbs/01_gmm.ipynb #2b2ca796
-def _check_X(X, dtype=None, device=None, name: str = "X") -> torch.Tensor:
-    "Check a data matrix and return it as a 2-D float tensor of `dtype` on `device`."
-    if hasattr(X, "toarray") and hasattr(X, "nnz"):
-        raise TypeError(f"{name} is a sparse matrix; sparse input is not supported: convert it with {name}.toarray()")
-    if not isinstance(X, torch.Tensor):
-        X = np.asarray(X)
-        if X.dtype == object: X = X.astype(np.float64)   # raises TypeError for non-numbers
-    if X.dtype in (torch.complex64, torch.complex128) or (isinstance(X, np.ndarray) and np.iscomplexobj(X)):
-        raise ValueError(f"Complex data not supported: {name} has dtype {X.dtype}; pass its real part or split real and imaginary parts into features")
-    if X.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (n_samples, n_features); got shape {tuple(X.shape)}. Reshape your data with "
-                         f"X.reshape(-1, 1) if it holds a single feature or X.reshape(1, -1) if it holds a single sample.")
-    if X.shape[1] < 1: raise ValueError(f"{name} has 0 feature(s) (shape={tuple(X.shape)}) while a minimum of 1 is required.")
-    return as_tensor(X, name, ndim=2, dtype=dtype, device=device)
-
-def _output(t: torch.Tensor, like):
-    "Return `t` as the kind of `like`: a NumPy array unless `like` is a tensor, then a tensor on `like`'s device."
-    if isinstance(like, torch.Tensor): return t.to(like.device)
-    return t.detach().cpu().numpy()
-
-# %% ../nbs/01_gmm.ipynb #127a2a97
-class Params:
-    "scikit-learn's parameter protocol, read off the constructor's signature: `get_params`, `set_params` and a short `repr`."
-    @classmethod
-    def _get_param_names(cls):
-        return [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
-
-    def get_params(self, deep: bool = True) -> dict:
-        "The constructor arguments, by name."
-        return {k: getattr(self, k) for k in self._get_param_names()}
-
-    def set_params(self, **params):
-        "Set constructor arguments by name; returns `self`."
-        valid = self._get_param_names()
-        for k, v in params.items():
-            if k not in valid: raise ValueError(f"Invalid parameter {k!r} for {type(self).__name__}; valid ones are {valid}")
-            setattr(self, k, v)
-        return self
-
-    def __repr__(self):
-        sig = inspect.signature(type(self).__init__).parameters
-        def changed(k, v):
-            d = sig[k].default
-            if v is d: return False
-            return not (isinstance(v, (str, numbers.Number)) and isinstance(d, (str, numbers.Number)) and type(v) == type(d) and v == d)
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items() if changed(k, v))
-        return f"{type(self).__name__}({args})"
-
-_MODEL_FILES = ("model.safetensors", "config.json")
-
-def save_model(path, # a directory; created if needed
-               tensors: dict, # name -> tensor, written to model.safetensors
-               config: dict, # JSON-serialisable description, written to config.json; its "format" names the model class
-               overwrite: bool = False, # replace a model already saved there
-              ):
-    "Write a model as `path/model.safetensors` and `path/config.json`; refuses to replace existing files unless `overwrite`."
-    from safetensors.torch import save_file
-    p = Path(path)
-    there = [f for f in _MODEL_FILES if (p / f).exists()]
-    if there and not overwrite:
-        raise FileExistsError(f"{p} already holds {', '.join(there)}; pass overwrite=True to replace them, or choose another directory")
-    p.mkdir(parents=True, exist_ok=True)
-    save_file({k: t.detach().cpu().clone().contiguous() for k, t in tensors.items()}, str(p / "model.safetensors"))  # clone: no shared storage
-    (p / "config.json").write_text(json.dumps(config, indent=1))
-
-def load_model(path, # a directory written by `save_model`
-               format: str, # the "format" its config must have, e.g. "mixnb.GaussianMixture"
-              ) -> tuple[dict, dict]: # tensors (on the CPU), config
-    "Read a model written by `save_model`, JSON and safetensors only: no code is run."
-    from safetensors.torch import load_file
-    p = Path(path)
-    missing = [f for f in _MODEL_FILES if not (p / f).exists()]
-    if missing: raise FileNotFoundError(f"{p} is not a saved {format}: missing {', '.join(missing)}")
-    config = json.loads((p / "config.json").read_text())
-    if config.get("format") != format:
-        raise ValueError(f"{p / 'config.json'} does not describe a {format} (format {config.get('format')!r})")
-    return load_file(str(p / "model.safetensors")), config
-
 # %% ../nbs/01_gmm.ipynb #17acaf6e
-class GaussianMixture(Params):
+@register_model
+class GaussianMixture(Estimator):
     "Gaussian mixture model fitted by expectation-maximisation, with scikit-learn's `GaussianMixture` API."
     def __init__(self,
                  n_components: int = 1, # K, the number of mixture components
@@ -851,16 +692,12 @@ class GaussianMixture(Params):
         self.weights_init, self.means_init, self.precisions_init = weights_init, means_init, precisions_init
         self.random_state, self.warm_start, self.verbose, self.device, self.dtype = random_state, warm_start, verbose, device, dtype
 
-    def __sklearn_is_fitted__(self) -> bool: return hasattr(self, "means_")
+    _fitted_attr = "means_"
 
     def __sklearn_tags__(self):
         from sklearn.utils import Tags, TargetTags, InputTags   # only scikit-learn itself calls this
         return Tags(estimator_type="density_estimator", target_tags=TargetTags(required=False), transformer_tags=None,
                     classifier_tags=None, regressor_tags=None, input_tags=InputTags())
-
-    def _check_is_fitted(self):
-        if not self.__sklearn_is_fitted__():
-            raise _also_sklearn(NotFittedError)(f"This {type(self).__name__} instance is not fitted yet: call fit(X) before using this method.")
 
     def _validate_params(self):
         "Check the constructor arguments; called by `fit`."
@@ -878,7 +715,7 @@ class GaussianMixture(Params):
             raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}; got {self.covariance_type!r}")
         if self.init_params not in _INIT_PARAMS:
             raise ValueError(f"init_params must be one of {_INIT_PARAMS}; got {self.init_params!r}")
-        return _resolve_dtype(self.dtype)
+        return resolve_dtype(self.dtype)
 
     def _check_initial_parameters(self, D, dtype, device):
         "The user's weights_init, means_init and precisions_init as tensors, checked against K and D (None where not given)."
@@ -1002,7 +839,7 @@ class GaussianMixture(Params):
         "Fit the mixture and return the labels of `X`, equal to `fit(X).predict(X)`."
         dtype = self._validate_params()
         device = self.device if self.device is not None else (X.device if isinstance(X, torch.Tensor) else "cpu")
-        Xt = _check_X(X, dtype=dtype, device=device)
+        Xt = check_array(X, dtype=dtype, device=device)
         N, D = Xt.shape
         K = self.n_components
         if N < K:
@@ -1012,7 +849,7 @@ class GaussianMixture(Params):
         if not do_init and D != self.n_features_in_:
             raise ValueError(f"warm_start: X has {D} features, but the previous fit had {self.n_features_in_}")
         n_init = self.n_init if do_init else 1
-        gen = _generator(self.random_state)
+        gen = make_generator(self.random_state)
         # adaptive regularisation: failed factorisations may use up to 1e-3 x the mean feature variance; log what they needed
         self._max_reg = 1e-3 * _mean_variance(Xt, w)
         self._reg_used = {}
@@ -1046,42 +883,17 @@ class GaussianMixture(Params):
         self._fit_on_tensor = isinstance(X, torch.Tensor)
         # one last E-step, so the labels agree with predict(X) even when the loop stopped before converging
         _, log_resp = self._e_step(Xt, best)
-        return _output(log_resp.argmax(1), X)
+        return to_output(log_resp.argmax(1), X)
 
     def _em_runs(self, n_init: int, start, step, desc: str = "EM"):
-        "`n_init` EM runs: `start()` gives a run's first (params, lower bound), `step(params, n_iter)` each iteration's; the best run's (params, lower bound, lower bounds, iterations, converged)."
-        best, best_lb, best_lbs, best_iter, converged_best = None, -math.inf, [], 0, False
-        for init in range(n_init):
-            params, lb = start()
-            lbs, converged, n_iter = [], False, 0
-            bar = tqdm(range(1, self.max_iter + 1), desc=f"{desc} run {init + 1}/{n_init}", disable=self.verbose <= 0, leave=self.verbose > 1)
-            for n_iter in bar:
-                prev = lb
-                params, lb = step(params, n_iter)
-                lbs.append(lb)
-                bar.set_postfix(lower_bound=f"{lb:.6g}", change=f"{lb - prev:.3g}")
-                if abs(lb - prev) < self.tol:
-                    converged = True
-                    break
-            bar.close()
-            if lb > best_lb or best is None:
-                best, best_lb, best_lbs, best_iter, converged_best = params, lb, lbs, n_iter, converged
-        if not converged_best and self.max_iter > 0:
-            warnings.warn(f"EM did not converge in {self.max_iter} iterations (change of the lower bound still >= tol="
-                          f"{self.tol}) in the best of {n_init} run(s): increase max_iter or tol, or check the data's scale",
-                          _also_sklearn(ConvergenceWarning), stacklevel=3)
-        return best, best_lb, best_lbs, best_iter, converged_best
+        "`n_init` EM runs through `mixnb.base.run_em`: the best run's (params, lower bound, lower bounds, iterations, converged)."
+        r = run_em(lambda run: start(), step, n_init, self.max_iter, self.tol, self.verbose, desc)
+        return r.params, r.lower_bound, r.lower_bounds, r.n_iter, r.converged
 
-    def _check_sample_weight(self, sample_weight, N, device):
-        if sample_weight is None: return torch.ones(N, dtype=torch.float64, device=device)
-        w = as_tensor(sample_weight, "sample_weight", ndim=1, dtype=torch.float64, device=device)
-        if w.shape[0] != N: raise ValueError(f"sample_weight must have shape ({N},) to match X; got {tuple(w.shape)}")
-        if bool((w < 0).any()) or not bool(w.sum() > 0):
-            raise ValueError("sample_weight must be non-negative and not all zero")
-        return w
+    def _check_sample_weight(self, sample_weight, N, device): return check_sample_weight(sample_weight, N, device)
 
     # -- using the fitted model ----------------------------------------------------------------------------------------
-    _check_input = staticmethod(_check_X)   # the input check of X; a subclass that accepts NaN swaps it
+    _check_input = staticmethod(check_array)   # the input check of X; a subclass that accepts NaN swaps it
 
     def _X_fitted(self, X) -> torch.Tensor:
         "Check X against the fitted model: fitted, 2-D, finite, with n_features_in_ columns; cast to the fit's dtype and device."
@@ -1106,7 +918,7 @@ class GaussianMixture(Params):
     def score_samples(self, X, # (N, D) data
                      ): # (N,) log p(x_n), same kind as X
         "Log-likelihood of each point under the mixture."
-        return _output(self._log_prob_norm(self._X_fitted(X)), X)
+        return to_output(self._log_prob_norm(self._X_fitted(X)), X)
 
     def score(self, X, # (N, D) data
               y=None, # ignored
@@ -1117,12 +929,12 @@ class GaussianMixture(Params):
     def predict(self, X, # (N, D) data
                ): # (N,) int64 labels, same kind as X
         "The most probable component of each point."
-        return _output(self._weighted_log_prob(self._X_fitted(X)).argmax(1), X)
+        return to_output(self._weighted_log_prob(self._X_fitted(X)).argmax(1), X)
 
     def predict_proba(self, X, # (N, D) data
                      ): # (N, K) responsibilities, rows sum to 1, same kind as X
         "Posterior probability of each component for each point."
-        return _output(log_softmax(self._weighted_log_prob(self._X_fitted(X)), dim=1).exp(), X)
+        return to_output(log_softmax(self._weighted_log_prob(self._X_fitted(X)), dim=1).exp(), X)
 
     def bic(self, X) -> float:
         "Bayesian information criterion on X (lower is better)."
@@ -1140,7 +952,7 @@ class GaussianMixture(Params):
         self._check_is_fitted()
         if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}")
-        gen = _generator(self.random_state)
+        gen = make_generator(self.random_state)
         K, D = self.means_.shape
         dev, dt = self.means_.device, self.means_.dtype
         counts = torch.multinomial(self.weights_.double().cpu(), n_samples, replacement=True, generator=gen).bincount(minlength=K)
@@ -1157,47 +969,17 @@ class GaussianMixture(Params):
         return (X, y) if self._fit_on_tensor else (X.cpu().numpy(), y.cpu().numpy())
 
     # -- persistence -----------------------------------------------------------------------------------------------------
-    def save(self, path, # a directory; created if needed
-             overwrite: bool = False, # replace a model already saved there
-            ):
-        "Write the fitted model to `path/model.safetensors` (tensors) and `path/config.json` (everything else). No pickle."
-        self._check_is_fitted()
+    def _state(self):
+        "The fitted tensors and the other fitted values, for `save`."
         tensors = {k: getattr(self, k + "_") for k in ("weights", "means", "covariances", "precisions_cholesky")}
-        params = self.get_params()
-        for k in ("weights_init", "means_init", "precisions_init"):
-            if params[k] is not None:
-                tensors[k] = torch.as_tensor(np.asarray(params[k].cpu() if isinstance(params[k], torch.Tensor) else params[k]))
-                params[k] = {"tensor": k, "kind": "tensor" if isinstance(params[k], torch.Tensor) else "numpy"}
-        rs = params["random_state"]
-        params["random_state"] = int(rs) if isinstance(rs, numbers.Integral) and not isinstance(rs, bool) else None
-        params["device"] = None if params["device"] is None else str(params["device"])
-        params["dtype"] = None if params["dtype"] is None else str(params["dtype"])
-        config = {"format": "mixnb.GaussianMixture", "format_version": 1, "params": params,
-                  "fitted": {"converged_": self.converged_, "n_iter_": self.n_iter_, "lower_bound_": self.lower_bound_,
-                             "lower_bounds_": list(self.lower_bounds_), "n_features_in_": self.n_features_in_,
-                             "fit_on_tensor": self._fit_on_tensor, "device": str(self.means_.device)}}
-        save_model(path, tensors, config, overwrite)
+        values = {"converged_": self.converged_, "n_iter_": self.n_iter_, "lower_bound_": self.lower_bound_,
+                  "lower_bounds_": list(self.lower_bounds_), "n_features_in_": self.n_features_in_}
+        return tensors, values
 
-    @classmethod
-    def load(cls, path, # a directory written by `save`
-             device=None, # where to put the parameters; None: where they were fitted if available, else the CPU
-            ) -> "GaussianMixture":
-        "Read a model written by `save`: JSON and safetensors only, no code is run."
-        tensors, config = load_model(path, "mixnb.GaussianMixture")   # subclasses share the format
-        params = dict(config["params"])
-        for k in ("weights_init", "means_init", "precisions_init"):
-            if isinstance(params[k], dict):
-                t = tensors[params[k]["tensor"]]
-                params[k] = t if params[k]["kind"] == "tensor" else t.numpy()
-        if isinstance(params["dtype"], str) and params["dtype"].startswith("torch."): params["dtype"] = getattr(torch, params["dtype"][6:])
-        model = cls(**params)
-        fitted = config["fitted"]
-        if device is None:
-            device = fitted["device"] if fitted["device"] == "cpu" or torch.cuda.is_available() else "cpu"
-        model._set_parameters(tuple(tensors[k].to(device) for k in ("weights", "means", "covariances", "precisions_cholesky")))
-        for k in ("converged_", "n_iter_", "lower_bound_", "lower_bounds_", "n_features_in_"): setattr(model, k, fitted[k])
-        model._fit_on_tensor = fitted["fit_on_tensor"]
-        return model
+    def _restore(self, tensors, values):
+        "Put back what `_state` returned (used by `load`)."
+        self._set_parameters(tuple(tensors[k] for k in ("weights", "means", "covariances", "precisions_cholesky")))
+        for k, v in values.items(): setattr(self, k, v)
 
 # %% ../nbs/01_gmm.ipynb #271f7fb3
 def _covariances_from_cholesky(prec_chol: torch.Tensor, covariance_type: str) -> torch.Tensor:

@@ -13,8 +13,8 @@ import numpy as np
 import torch
 
 from .core import COVARIANCE_TYPES, LOG_2PI, log_softmax, logsumexp
-from .gmm import (GaussianMixture, _check_X, _output, estimate_gaussian_parameters,
-                       precisions_cholesky)
+from .base import check_array, register_model, to_output
+from .gmm import GaussianMixture, estimate_gaussian_parameters, precisions_cholesky
 
 # %% auto #0
 __all__ = ['MissingPatterns', 'missing_patterns', 'observed_precisions_cholesky', 'marginal_log_prob', 'conditional_scatter',
@@ -224,15 +224,15 @@ def estimate_gaussian_parameters_missing(X: torch.Tensor, # (N, D) points, NaN w
     return nk, new_means + shift, cov
 
 # %% ../nbs/01c_gmm_missing.ipynb #b397bbf2
-def _check_X_missing(X, dtype=None, device=None, name: str = "X") -> torch.Tensor:
-    "`mixnb.gmm._check_X` with NaN allowed, where they mark missing values; infinite values are still refused."
+def _check_array_missing(X, dtype=None, device=None, name: str = "X") -> torch.Tensor:
+    "`mixnb.base.check_array` with NaN allowed, where they mark missing values; infinite values are still refused."
     if not isinstance(X, torch.Tensor) and not (hasattr(X, "toarray") and hasattr(X, "nnz")):
         X = np.asarray(X)
         if X.dtype == object: X = X.astype(np.float64)
     try: nan = torch.isnan(X) if isinstance(X, torch.Tensor) else np.isnan(X)
-    except TypeError: return _check_X(X, dtype, device, name)     # sparse or non-numeric: _check_X says what is wrong
-    if not bool(nan.any()): return _check_X(X, dtype, device, name)
-    Xt = _check_X(X.masked_fill(nan, 0) if isinstance(X, torch.Tensor) else np.where(nan, 0, X), dtype, device, name)
+    except TypeError: return check_array(X, dtype, device, name)     # sparse or non-numeric: _check_X says what is wrong
+    if not bool(nan.any()): return check_array(X, dtype, device, name)
+    Xt = check_array(X.masked_fill(nan, 0) if isinstance(X, torch.Tensor) else np.where(nan, 0, X), dtype, device, name)
     return Xt.masked_fill(torch.as_tensor(nan, device=Xt.device), math.nan)
 
 def _check_fit_missing(X: torch.Tensor):
@@ -257,6 +257,7 @@ class _FitData:
     estep: Optional[tuple] = None # (means, covariances, conditional means (K, N, D)) from the last E-step
 
 # %% ../nbs/01c_gmm_missing.ipynb #b31dca49
+@register_model
 class GaussianMixtureMissing(GaussianMixture):
     "A `GaussianMixture` whose `fit`, scores and predictions accept NaN as values missing at random, and that can `impute` them."
     _fit_data: Optional[_FitData] = None
@@ -268,14 +269,14 @@ class GaussianMixtureMissing(GaussianMixture):
         "Fit the mixture by EM on the observed values and return the labels of `X`, equal to `fit(X).predict(X)`."
         dtype = self._validate_params()
         device = self.device if self.device is not None else (X.device if isinstance(X, torch.Tensor) else "cpu")
-        Xt = _check_X_missing(X, dtype=dtype, device=device)
+        Xt = _check_array_missing(X, dtype=dtype, device=device)
         _check_fit_missing(Xt)
         filled = torch.where(torch.isnan(Xt), torch.nanmean(Xt, 0), Xt)
         self._fit_data = _FitData(Xt, filled, missing_patterns(Xt))
         try: labels = super().fit_predict(filled, y, sample_weight)
         finally: self._fit_data = None
         self._fit_on_tensor = isinstance(X, torch.Tensor)
-        return _output(labels, X)
+        return to_output(labels, X)
 
     def _data(self, X) -> _FitData:
         d = self._fit_data
@@ -304,7 +305,7 @@ class GaussianMixtureMissing(GaussianMixture):
         return estimate_gaussian_parameters_missing(d.X, resp, means, cov, self.reg_covar, self.covariance_type,
                                                     w, d.patterns, xhat)
 
-    _check_input = staticmethod(_check_X_missing)   # the fitted model's checks of X, with NaN allowed
+    _check_input = staticmethod(_check_array_missing)   # the fitted model's checks of X, with NaN allowed
 
     def _weighted_log_prob(self, Xt):
         if not bool(torch.isnan(Xt).any()): return super()._weighted_log_prob(Xt)   # complete data: the usual E-step
@@ -316,7 +317,7 @@ class GaussianMixtureMissing(GaussianMixture):
         Xt = self._X_fitted(X)
         logp, xhat = marginal_log_prob(Xt, self.means_, self.covariances_, self.covariance_type, conditional_means=True)
         resp = log_softmax(logp + torch.log(self.weights_), dim=1).exp()
-        return _output(torch.where(torch.isnan(Xt), torch.einsum("nk,knd->nd", resp, xhat), Xt), X)
+        return to_output(torch.where(torch.isnan(Xt), torch.einsum("nk,knd->nd", resp, xhat), Xt), X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

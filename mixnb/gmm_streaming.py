@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from .core import as_tensor
 from .gmm import COVARIANCE_ESTIMATORS, GaussianMixture, estimate_log_resp, precisions_cholesky
-from .gmm import _check_X, _generator
+from .base import check_array, make_generator
 
 # %% auto #0
 __all__ = ['Moments', 'chunk_moments', 'merge_moments', 'params_from_moments', 'chunk_source', 'fit_chunks', 'partial_fit']
@@ -226,7 +226,7 @@ def _params_from_moments(self: GaussianMixture, m: Moments, floor: float, dtype:
 @_method_of(GaussianMixture)
 def _read_chunk(self: GaussianMixture, X, w, i: int, dtype, device, D: Optional[int]):
     "Check one chunk (and its weights) and return it as tensors on `device`: X (n, D) in `dtype`, w (n,) float64 or None."
-    Xt = _check_X(X, dtype=dtype, device=device, name=f"chunk {i} of data")
+    Xt = check_array(X, dtype=dtype, device=device, name=f"chunk {i} of data")
     if D is not None and Xt.shape[1] != D:
         raise ValueError(f"chunk {i} of data has {Xt.shape[1]} features, but the earlier chunks (or the fitted model) have {D}")
     if w is None: return Xt, None
@@ -287,7 +287,7 @@ def fit_chunks(self: GaussianMixture,
     passes = chunk_source(data, chunk_size, sample_weight)
     do_init = not (self.warm_start and self.__sklearn_is_fitted__())
     user_init = all(v is not None for v in (self.weights_init, self.means_init, self.precisions_init))
-    gen = _generator(self.random_state)
+    gen = make_generator(self.random_state)
     if not do_init: dtype, device = self.means_.dtype, self.means_.device
     else: device = None if self.device is None else torch.device(self.device)
     dtype, device, D, rows, is_tensor = self._first_pass(passes, dtype, device, do_init and not user_init, init_size, gen)
@@ -332,13 +332,13 @@ def partial_fit(self: GaussianMixture,
     if fitted: Xt = self._X_fitted(X)
     else:
         device = self.device if self.device is not None else (X.device if isinstance(X, torch.Tensor) else "cpu")
-        Xt = _check_X(X, dtype=dtype, device=device)
+        Xt = check_array(X, dtype=dtype, device=device)
     N, D = Xt.shape
     if N == 0: raise ValueError("X holds no rows")
     w = self._check_sample_weight(sample_weight, N, Xt.device)
     W = float(w.sum())
     if fresh:
-        gen = _generator(self.random_state)
+        gen = make_generator(self.random_state)
         if fitted: params = tuple(getattr(self, a) for a in ("weights_", "means_", "covariances_", "precisions_cholesky_"))
         else:
             if N < self.n_components:

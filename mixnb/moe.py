@@ -673,7 +673,7 @@ def _moe_case(T, H, I, E, k, dtype, device="cpu", seed=0):
 
 def check_moe_kernels(device="cpu"):
     "Check the grouped and Triton backends against the eager loop, forward and backward, in float32 and float64."
-    from mixnb.core import check_kernel
+    from mixnb.testing import check_kernel
     for dt in (torch.float64, torch.float32):
         inputs, experts = _moe_case(37, 32, 48, 5, 2, dt, device)
         ref = lambda x, w, gu, d: experts_eager(x, w, experts, gu, d)

@@ -17,8 +17,10 @@ from tqdm.auto import tqdm
 
 from .core import LOG_2PI, as_tensor, gaussian_log_prob, log_softmax, logsumexp
 from .core import HAS_TRITON, INTERPRET, _acc, _use_triton, _log_norm
-from .gmm import (ConvergenceWarning, NotFittedError, Params, _also_sklearn, _generator, _check_X, _output, kmeans,
-                       estimate_gaussian_parameters, load_model, precisions_cholesky, save_model)
+from .base import (ConvergenceWarning, Estimator, NotFittedError, check_array, check_sample_weight, make_generator,
+                        register_model, run_em, sklearn_twin, to_output)
+from .core import kmeans
+from .gmm import estimate_gaussian_parameters, precisions_cholesky
 if HAS_TRITON:
     import triton
     import triton.language as tl
@@ -612,11 +614,9 @@ def em_iteration(cache: DesignCache, # the design and its product cache (float64
     return new_coef, cov[:, 0, 0], new_A, lp.double().mean()
 
 # %% ../nbs/04_moe_em.ipynb #f4c0c089
-class _Params(Params):
-    "The estimators' shared base: scikit-learn's parameter protocol (`mixnb.gmm.Params`) and the fitted check."
-    def _check_is_fitted(self):
-        if not hasattr(self, "coef_"):
-            raise _also_sklearn(NotFittedError)(f"This {type(self).__name__} instance is not fitted yet: call fit(X, y) before using this method.")
+class _Params(Estimator):
+    "The estimators' shared base: `mixnb.base.Estimator`, fitted once `coef_` is set."
+    _fitted_attr = "coef_"
 
 def _check_int(name, v, lo):
     if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < lo: raise ValueError(f"{name} must be an integer >= {lo}; got {v!r}")
@@ -656,41 +656,8 @@ def _l1_weights(v, name: str, P: int, cols: int, device) -> Optional[torch.Tenso
     W[1:] = a
     return W
 
-def _params_json(est, tensors: dict) -> dict:
-    "The constructor's arguments as JSON: tensors and arrays (an `init` dict, ℓ1 weights) go to `tensors`, dtypes and devices as strings."
-    params = est.get_params()
-    rs = params.get("random_state")
-    params["random_state"] = int(rs) if isinstance(rs, numbers.Integral) and not isinstance(rs, bool) else None
-    for k in ("device", "dtype"):
-        if k in params and params[k] is not None: params[k] = str(params[k])
-    def enc(name, v):
-        if isinstance(v, dict): return {kk: enc(f"{name}.{kk}", vv) for kk, vv in v.items()}
-        tensors[name] = torch.as_tensor(np.asarray(v.cpu() if isinstance(v, torch.Tensor) else v)).contiguous()
-        return {"tensor": name, "kind": "tensor" if isinstance(v, torch.Tensor) else "numpy"}
-    if isinstance(params.get("init"), dict): params["init"] = {"dict": enc("init", params["init"])}
-    for k in ("alpha", "gate_alpha"):
-        if k in params and not isinstance(params[k], numbers.Real): params[k] = enc(k, params[k])
-    return params
-
-def _params_from_json(params: dict, tensors: dict) -> dict:
-    params = dict(params)
-    def dec(v):
-        if "tensor" in v: t = tensors[v["tensor"]]; return t if v["kind"] == "tensor" else t.numpy()
-        return {k: dec(vv) for k, vv in v.items()}
-    if isinstance(params.get("init"), dict): params["init"] = dec(params["init"]["dict"])
-    for k in ("alpha", "gate_alpha"):
-        if isinstance(params.get(k), dict): params[k] = dec(params[k])
-    if isinstance(params.get("dtype"), str): params["dtype"] = getattr(torch, params["dtype"].removeprefix("torch."))
-    return params
-
-def _sample_weight(sample_weight, N, device):
-    if sample_weight is None: return torch.ones(N, dtype=torch.float64, device=device)
-    w = as_tensor(sample_weight, "sample_weight", ndim=1, dtype=torch.float64, device=device)
-    if w.shape[0] != N: raise ValueError(f"sample_weight must have shape ({N},); got {tuple(w.shape)}")
-    if bool((w < 0).any()) or not bool(w.sum() > 0): raise ValueError("sample_weight must be non-negative and not all zero")
-    return w
-
 # %% ../nbs/04_moe_em.ipynb #3566d6c5
+@register_model
 class MixtureOfExpertsRegressor(_Params):
     "Mixture of Gaussian regression experts $p(y|x) = \\sum_k g_k(x) \\mathcal N(y; B_k^\\top \\tilde x, \\Sigma_k)$ fitted by (penalised) EM."
     def __init__(self,
@@ -745,9 +712,9 @@ class MixtureOfExpertsRegressor(_Params):
     def _data(self, X, y, sample_weight=None):
         dt = self.dtype or torch.float64
         device = self.device if self.device is not None else (X.device if isinstance(X, torch.Tensor) else "cpu")
-        Xt = _check_X(X, dtype=dt, device=device)
+        Xt = check_array(X, dtype=dt, device=device)
         Yt = _check_y(y, Xt.shape[0], dt, device)
-        return Xt, Yt, _sample_weight(sample_weight, Xt.shape[0], device)
+        return Xt, Yt, check_sample_weight(sample_weight, Xt.shape[0], device)
 
     # -- model pieces --------------------------------------------------------------------------------------------------
     def _tau0(self): return 1.0 if self.temperature == "learn" else float(self.temperature)
@@ -861,7 +828,7 @@ class MixtureOfExpertsRegressor(_Params):
         X64, Y64 = Xt.double(), Yt.double()
         cache = DesignCache(add_intercept(X64))
         X1 = cache.X1.to(Xt.dtype)
-        gen = _generator(self.random_state)
+        gen = make_generator(self.random_state)
         W = float(w.sum())
         best, best_obj = None, -math.inf
         n_init = 1 if isinstance(self.init, dict) else self.n_init
@@ -904,7 +871,7 @@ class MixtureOfExpertsRegressor(_Params):
             if obj > best_obj or best is None: best, best_obj, best_trace, best_iter, best_conv = params, obj, trace, n_iter, converged
         if not best_conv and self.max_iter > 0:
             warnings.warn(f"EM did not converge in {self.max_iter} iterations (objective still rising by >= tol={self.tol}) in the best of "
-                          f"{n_init} run(s): increase max_iter or tol", _also_sklearn(ConvergenceWarning), stacklevel=2)
+                          f"{n_init} run(s): increase max_iter or tol", sklearn_twin(ConvergenceWarning), stacklevel=2)
         self._set(best)
         self.objective_, self.loglik_path_, self.n_iter_, self.converged_ = best_obj, best_trace, best_iter, best_conv
         self.n_features_in_, self.n_outputs_ = P, Q
@@ -923,7 +890,7 @@ class MixtureOfExpertsRegressor(_Params):
     # -- using the fitted model ----------------------------------------------------------------------------------------
     def _X(self, X):
         self._check_is_fitted()
-        Xt = _check_X(X, dtype=torch.float64, device=self.coef_.device)
+        Xt = check_array(X, dtype=torch.float64, device=self.coef_.device)
         if Xt.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {Xt.shape[1]} features, but {type(self).__name__} is expecting {self.n_features_in_} features as input")
         return Xt
@@ -941,12 +908,12 @@ class MixtureOfExpertsRegressor(_Params):
                      ): # (N,) log p(y_n | x_n)
         "Conditional log-likelihood of each pair."
         Xt = self._X(X)
-        return _output(self._score_samples_t(Xt, _check_y(y, Xt.shape[0], torch.float64, Xt.device)), X)
+        return to_output(self._score_samples_t(Xt, _check_y(y, Xt.shape[0], torch.float64, Xt.device)), X)
 
     def score(self, X, y, sample_weight=None) -> float:
         "Average conditional log-likelihood $\\frac1N\\sum_n \\log p(y_n \\mid x_n)$ (weighted if `sample_weight` is given)."
         Xt = self._X(X)
-        w = _sample_weight(sample_weight, Xt.shape[0], Xt.device)
+        w = check_sample_weight(sample_weight, Xt.shape[0], Xt.device)
         return float((w * self._score_samples_t(Xt, _check_y(y, Xt.shape[0], torch.float64, Xt.device))).sum() / w.sum())
 
     def predict_proba(self, X, # (N, P) covariates
@@ -955,9 +922,9 @@ class MixtureOfExpertsRegressor(_Params):
         "Gate probabilities $g_k(x_n)$, or with `y` the posterior expert probabilities $r_{nk}$."
         Xt = self._X(X)
         lg = self._log_gate(Xt)
-        if y is None: return _output(lg.exp(), X)
+        if y is None: return to_output(lg.exp(), X)
         Yt = _check_y(y, Xt.shape[0], torch.float64, Xt.device)
-        return _output(log_softmax(lg + expert_log_prob(add_intercept(Xt), Yt, self.coef_, self.precisions_cholesky_), dim=1).exp(), X)
+        return to_output(log_softmax(lg + expert_log_prob(add_intercept(Xt), Yt, self.coef_, self.precisions_cholesky_), dim=1).exp(), X)
 
     def predict(self, X, # (N, P) covariates
                 return_std: bool = False, # also return the predictive standard deviation
@@ -968,52 +935,37 @@ class MixtureOfExpertsRegressor(_Params):
         M = expert_means(add_intercept(Xt), self.coef_)                # (N, K, Q)
         mean = (g[:, :, None] * M).sum(1)
         squeeze = (lambda t: t[:, 0]) if self.n_outputs_ == 1 else (lambda t: t)
-        if not return_std: return _output(squeeze(mean), X)
+        if not return_std: return to_output(squeeze(mean), X)
         var = (g[:, :, None] * (torch.diagonal(self.covariances_, dim1=-2, dim2=-1)[None] + M * M)).sum(1) - mean * mean
-        return _output(squeeze(mean), X), _output(squeeze(var.clamp_min(0).sqrt()), X)
+        return to_output(squeeze(mean), X), to_output(squeeze(var.clamp_min(0).sqrt()), X)
 
     def sample(self, X, # (N, P) covariates
                random_state=None, # seed for the draw (default: the estimator's random_state)
               ): # y (N,) or (N, Q) drawn from p(y|x), and the experts z (N,)
         "Draw one response per row of X from the fitted model, with the expert that produced it."
         Xt = self._X(X)
-        gen = _generator(self.random_state if random_state is None else random_state)
+        gen = make_generator(self.random_state if random_state is None else random_state)
         z = torch.multinomial(self._log_gate(Xt).exp().cpu(), 1, generator=gen)[:, 0].to(Xt.device)
         M = expert_means(add_intercept(Xt), self.coef_)[torch.arange(Xt.shape[0]), z]
         eps = torch.randn(Xt.shape[0], self.n_outputs_, generator=gen, dtype=torch.float64).to(Xt.device)
         C = torch.linalg.cholesky(self.covariances_)                   # Σ = C Cᵀ
         Y = M + torch.einsum("nqr,nr->nq", C[z], eps)
-        return _output(Y[:, 0] if self.n_outputs_ == 1 else Y, X), _output(z, X)
+        return to_output(Y[:, 0] if self.n_outputs_ == 1 else Y, X), to_output(z, X)
 
     _FITTED = ("objective_", "loglik_path_", "n_iter_", "converged_", "n_features_in_", "n_outputs_", "loglik_")
 
-    def save(self, path, # a directory; created if needed
-             overwrite: bool = False, # replace a model already saved there
-            ):
-        "Write the fitted model to `path/model.safetensors` (tensors) and `path/config.json` (everything else). No pickle."
-        self._check_is_fitted()
+    def _state(self):
+        "The fitted tensors and the other fitted values, for `save`."
         tensors = {"coef": self.coef_, "covariances": self.covariances_, "precisions_cholesky": self.precisions_cholesky_}
         tensors.update({f"gate.{k}": v for k, v in self.gate_params_.items()})
-        params = _params_json(self, tensors)
-        fitted = {k: getattr(self, k) for k in self._FITTED}
-        fitted.update(fit_on_tensor=self._fit_on_tensor, device=str(self.coef_.device), gate_params=sorted(self.gate_params_))
-        save_model(path, tensors, {"format": "mixnb.MixtureOfExpertsRegressor", "format_version": 1, "params": params, "fitted": fitted}, overwrite)
+        values = {k: getattr(self, k) for k in self._FITTED}
+        return tensors, {**values, "gate_params": sorted(self.gate_params_)}
 
-    @classmethod
-    def load(cls, path, # a directory written by `save`
-             device=None, # where to put the parameters; None: where they were fitted if available, else the CPU
-            ) -> "MixtureOfExpertsRegressor":
-        "Read a model written by `save`: JSON and safetensors only, no code is run."
-        tensors, config = load_model(path, "mixnb.MixtureOfExpertsRegressor")
-        model = cls(**_params_from_json(config["params"], tensors))
-        fitted = config["fitted"]
-        if device is None: device = fitted["device"] if fitted["device"] == "cpu" or torch.cuda.is_available() else "cpu"
-        model._set({"coef": tensors["coef"].to(device), "cov": tensors["covariances"].to(device),
-                    "prec_chol": tensors["precisions_cholesky"].to(device),
-                    "gate": {k: tensors[f"gate.{k}"].to(device) for k in fitted["gate_params"]}})
-        for k in cls._FITTED: setattr(model, k, fitted[k])
-        model._fit_on_tensor = fitted["fit_on_tensor"]
-        return model
+    def _restore(self, tensors, values):
+        "Put back what `_state` returned (used by `load`)."
+        self._set({"coef": tensors["coef"], "cov": tensors["covariances"], "prec_chol": tensors["precisions_cholesky"],
+                   "gate": {k: tensors[f"gate.{k}"] for k in values["gate_params"]}})
+        for k in self._FITTED: setattr(self, k, values[k])
 
     @property
     def n_parameters_(self) -> int:
@@ -1140,6 +1092,7 @@ def _bench_moe_em(device, dtype, quick):
                   extra={"mixnb": {"s/iter": lambda t: f"{t:.4f}"}, "numpy loop": {"s/iter": lambda t: f"{t:.4f}"}})
 
 # %% ../nbs/04_moe_em.ipynb #313d9593
+@register_model
 class MixtureOfExpertsClassifier(_Params):
     "Mixture of multinomial-logistic experts with a softmax gate, fitted by EM with Newton M-steps."
     def __init__(self,
@@ -1170,7 +1123,7 @@ class MixtureOfExpertsClassifier(_Params):
         "Fit by EM; returns `self`."
         _check_int("n_experts", self.n_experts, 1); _check_int("n_init", self.n_init, 1); _check_int("max_iter", self.max_iter, 0)
         _check_int("newton_steps", self.newton_steps, 1); _check_real("l2", self.l2); _check_real("tol", self.tol)
-        Xt = _check_X(X, dtype=torch.float64)
+        Xt = check_array(X, dtype=torch.float64)
         y = np.asarray(y)
         if y.ndim != 1 or y.shape[0] != Xt.shape[0]: raise ValueError(f"y must be 1-D with {Xt.shape[0]} labels; got shape {y.shape}")
         if y.dtype.kind == "f" and not np.isfinite(y).all(): raise ValueError("y contains NaN or infinite labels")
@@ -1178,13 +1131,13 @@ class MixtureOfExpertsClassifier(_Params):
         C, K = len(self.classes_), self.n_experts
         if C < 2: raise ValueError(f"y has a single class ({self.classes_[0]!r}); a classifier needs at least two")
         N, P = Xt.shape
-        w = _sample_weight(sample_weight, N, Xt.device)
+        w = check_sample_weight(sample_weight, N, Xt.device)
         cache = DesignCache(add_intercept(Xt))
         X1 = cache.X1
         Yoh = torch.nn.functional.one_hot(torch.as_tensor(yi), C).double()
         W = float(w.sum())
         lam = self.l2 * W
-        gen = _generator(self.random_state)
+        gen = make_generator(self.random_state)
         best, best_obj = None, -math.inf
         for run in range(self.n_init):
             Z = (Xt - Xt.mean(0)) / Xt.std(0).clamp_min(1e-12)
@@ -1205,7 +1158,7 @@ class MixtureOfExpertsClassifier(_Params):
                 gate = multinomial_newton(cache, R, gate, steps=self.newton_steps, l2=lam)[0]
             if obj > best_obj or best is None: best, best_obj, best_trace, best_iter, best_conv = (gate, experts), obj, trace, n_iter, converged
         if not best_conv and self.max_iter > 0:
-            warnings.warn(f"EM did not converge in {self.max_iter} iterations: increase max_iter or tol", _also_sklearn(ConvergenceWarning), stacklevel=2)
+            warnings.warn(f"EM did not converge in {self.max_iter} iterations: increase max_iter or tol", sklearn_twin(ConvergenceWarning), stacklevel=2)
         self.gate_coef_, experts = best
         self.coef_ = torch.stack(experts)                                           # (K, P1, C)
         self.objective_, self.loglik_path_, self.n_iter_, self.converged_ = best_obj, best_trace, best_iter, best_conv
@@ -1214,7 +1167,7 @@ class MixtureOfExpertsClassifier(_Params):
 
     def _X(self, X):
         self._check_is_fitted()
-        Xt = _check_X(X, dtype=torch.float64)
+        Xt = check_array(X, dtype=torch.float64)
         if Xt.shape[1] != self.n_features_in_: raise ValueError(f"X has {Xt.shape[1]} features, but the model expects {self.n_features_in_}")
         return add_intercept(Xt)
 
@@ -1239,30 +1192,21 @@ class MixtureOfExpertsClassifier(_Params):
         ok = (idx < len(self.classes_)) & (self.classes_[np.minimum(idx, len(self.classes_) - 1)] == np.asarray(y))
         return float(np.where(ok, np.log(np.maximum(p[np.arange(len(idx)), np.minimum(idx, len(self.classes_) - 1)], 1e-300)), -np.inf).mean())
 
-    def save(self, path, # a directory; created if needed
-             overwrite: bool = False, # replace a model already saved there
-            ):
-        "Write the fitted model to `path/model.safetensors` and `path/config.json` (labels as JSON values). No pickle."
-        self._check_is_fitted()
+    def _state(self):
+        "The fitted tensors and the other fitted values (class labels as JSON values), for `save`."
         labels = self.classes_.tolist()
         if not all(isinstance(c, (str, int, float, bool)) for c in labels):
             raise TypeError(f"save stores class labels as JSON: strings, integers, floats or booleans; got {type(labels[0]).__name__}")
-        fitted = {"objective_": self.objective_, "loglik_path_": list(self.loglik_path_), "n_iter_": self.n_iter_, "converged_": self.converged_,
+        values = {"objective_": self.objective_, "loglik_path_": list(self.loglik_path_), "n_iter_": self.n_iter_, "converged_": self.converged_,
                   "n_features_in_": self.n_features_in_, "classes": labels, "classes_dtype": self.classes_.dtype.str}
-        save_model(path, {"gate_coef": self.gate_coef_, "coef": self.coef_},
-                   {"format": "mixnb.MixtureOfExpertsClassifier", "format_version": 1, "params": _params_json(self, {}), "fitted": fitted}, overwrite)
+        return {"gate_coef": self.gate_coef_, "coef": self.coef_}, values
 
-    @classmethod
-    def load(cls, path, # a directory written by `save`
-            ) -> "MixtureOfExpertsClassifier":
-        "Read a model written by `save`: JSON and safetensors only, no code is run."
-        tensors, config = load_model(path, "mixnb.MixtureOfExpertsClassifier")
-        model = cls(**_params_from_json(config["params"], tensors))
-        f = config["fitted"]
-        model.gate_coef_, model.coef_ = tensors["gate_coef"], tensors["coef"]
-        model.classes_ = np.array(f["classes"], dtype=np.dtype(f["classes_dtype"]))
-        for k in ("objective_", "loglik_path_", "n_iter_", "converged_", "n_features_in_"): setattr(model, k, f[k])
-        return model
+    def _restore(self, tensors, values):
+        "Put back what `_state` returned (used by `load`)."
+        self.gate_coef_, self.coef_ = tensors["gate_coef"], tensors["coef"]
+        self.classes_ = np.array(values["classes"], dtype=np.dtype(values["classes_dtype"]))
+        for k in ("objective_", "loglik_path_", "n_iter_", "converged_", "n_features_in_"): setattr(self, k, values[k])
+
 
 # %% ../nbs/04_moe_em.ipynb #675092cc
 def l1_path(X, y, # (N, P) covariates and (N,) responses
@@ -1318,7 +1262,7 @@ def reduce_moe(models: list, # fitted MixtureOfExpertsRegressor (softmax gate, Q
               ) -> MixtureOfExpertsRegressor:
     "Reduce the weighted average of local MoEs to one K-expert MoE by the transportation-divergence MM algorithm."
     wts = np.asarray(weights, dtype=float) / np.sum(weights)
-    Xr = _check_X(X_ref, dtype=torch.float64)
+    Xr = check_array(X_ref, dtype=torch.float64)
     cache = DesignCache(add_intercept(Xr))
     X1r = cache.X1
     B = torch.cat([m.coef_[:, :, 0] for m in models])                               # (L, P1) local experts

@@ -15,9 +15,11 @@ import torch
 from tqdm.auto import tqdm
 
 from .core import LOG_2PI, _use_triton, _acc, _safe_shift, gaussian_log_prob, logsumexp, log_softmax
-from .core import HAS_TRITON, INTERPRET, triton_available, check_kernel, report_check, assert_close, KERNEL_TOL
-from .gmm import (NotFittedError, Params, _also_sklearn, load_model, save_model, _check_X, _generator, _output, _resolve_dtype, kmeans,
-                       estimate_gaussian_parameters, precisions_cholesky, precisions_cholesky_from_precisions)
+from .core import HAS_TRITON, INTERPRET, triton_available
+from .testing import check_kernel, report_check, assert_close, KERNEL_TOL
+from .base import Estimator, NotFittedError, check_array, make_generator, register_model, resolve_dtype, sklearn_twin, to_output
+from .core import kmeans
+from .gmm import estimate_gaussian_parameters, precisions_cholesky, precisions_cholesky_from_precisions
 from .cases import case, Problem
 if HAS_TRITON:
     import triton
@@ -400,9 +402,9 @@ def _check_positive_int(v, name):
     if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
         raise ValueError(f"{name} must be a positive integer; got {v!r}")
 
-class _GradientMixture(Params):
+class _GradientMixture(Estimator):
     "Shared by `SquaredMixture` and `AdditiveMixture`: parameters, the Adam loop with early stopping, scoring, persistence."
-    _FORMAT = ""
+    _fitted_attr = "means_"
     _INITS = ("kmeans", "random")
 
     def __init__(self,
@@ -484,9 +486,9 @@ class _GradientMixture(Params):
            ):
         "Fit by Adam on minibatches of the log-likelihood from each start in turn, keeping the parameters with the best validation score."
         self._validate_params()
-        Xt = _check_X(X, dtype=_resolve_dtype(self.dtype), device=self.device)
+        Xt = check_array(X, dtype=resolve_dtype(self.dtype), device=self.device)
         N, D = Xt.shape
-        gen = _generator(self.random_state)
+        gen = make_generator(self.random_state)
         n_val = int(round(self.validation_fraction * N))
         if N - n_val < max(2, self.n_components):
             raise ValueError(f"n_samples={N} leaves {N - n_val} training points after the validation split; it should be >= "
@@ -540,13 +542,9 @@ class _GradientMixture(Params):
         return torch.cat([f(X[s:s + rows]) for s in range(0, X.shape[0], rows)])
 
     # -- scoring ----------------------------------------------------------------------------------------------------------
-    def _check_is_fitted(self):
-        if not hasattr(self, "means_"):
-            raise _also_sklearn(NotFittedError)(f"This {type(self).__name__} instance is not fitted yet. Call 'fit' first.")
-
     def _X_fitted(self, X):
         self._check_is_fitted()
-        Xt = _check_X(X, dtype=self.means_.dtype, device=self.means_.device)
+        Xt = check_array(X, dtype=self.means_.dtype, device=self.means_.device)
         if Xt.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {Xt.shape[1]} features, but {type(self).__name__} is expecting {self.n_features_in_} features as input")
         return Xt
@@ -557,7 +555,7 @@ class _GradientMixture(Params):
         Xt = self._X_fitted(X)
         with torch.no_grad():
             out = self._chunked(Xt, lambda x: self._log_prob_params(x, self.weights_, self.means_, self.precisions_cholesky_))
-        return _output(out, X)
+        return to_output(out, X)
 
     score_samples = log_prob
 
@@ -571,42 +569,23 @@ class _GradientMixture(Params):
         self._check_is_fitted()
         _check_positive_int(n_samples, "n_samples")
 
-    def _sample_output(self, x):
+    def _sampleto_output(self, x):
         x = x.to(self.means_.dtype)
         return x if self._fit_on_tensor else x.cpu().numpy()
 
     # -- persistence ------------------------------------------------------------------------------------------------------
-    def save(self, path, # a directory; created if needed
-             overwrite: bool = False, # replace a model already saved there
-            ):
-        "Write the fitted model to `path/model.safetensors` (tensors) and `path/config.json` (everything else). No pickle."
-        self._check_is_fitted()
-        params = self.get_params()
-        rs = params["random_state"]
-        params["random_state"] = int(rs) if isinstance(rs, numbers.Integral) and not isinstance(rs, bool) else None
-        params["device"] = None if params["device"] is None else str(params["device"])
-        params["dtype"] = None if params["dtype"] is None else str(params["dtype"])
-        params["init_params"] = params["init_params"] if isinstance(params["init_params"], str) else list(params["init_params"])
-        config = {"format": self._FORMAT, "format_version": 1, "params": params,
-                  "fitted": {"n_features_in_": self.n_features_in_, "n_epochs_": self.n_epochs_, "best_epoch_": self.best_epoch_,
-                             "val_scores_": list(self.val_scores_), "fit_on_tensor": self._fit_on_tensor,
-                             "init_": self.init_, "start_scores_": [list(t) for t in self.start_scores_]}}
-        save_model(path, {k: getattr(self, k + "_") for k in ("weights", "means", "precisions_cholesky")}, config, overwrite)
+    def _state(self):
+        "The fitted tensors and the other fitted values, for `save`."
+        values = {"n_features_in_": self.n_features_in_, "n_epochs_": self.n_epochs_, "best_epoch_": self.best_epoch_,
+                  "val_scores_": list(self.val_scores_), "init_": self.init_, "start_scores_": [list(t) for t in self.start_scores_]}
+        return {k: getattr(self, k + "_") for k in ("weights", "means", "precisions_cholesky")}, values
 
-    @classmethod
-    def load(cls, path, # a directory written by `save`
-             device=None, # where to put the parameters (default: the CPU)
-            ):
-        "Read a model written by `save`: JSON and safetensors only, no code is run."
-        t, config = load_model(path, cls._FORMAT)
-        params = dict(config["params"])
-        if isinstance(params["dtype"], str): params["dtype"] = getattr(torch, params["dtype"].replace("torch.", ""))
-        model = cls(**params)
-        model._set_params(*(t[k].to(device or "cpu") for k in ("weights", "means", "precisions_cholesky")))
-        for k in ("n_features_in_", "n_epochs_", "best_epoch_", "val_scores_", "init_"): setattr(model, k, config["fitted"][k])
-        model.start_scores_ = [tuple(t) for t in config["fitted"]["start_scores_"]]
-        model._fit_on_tensor = config["fitted"]["fit_on_tensor"]
-        return model
+    def _restore(self, tensors, values):
+        "Put back what `_state` returned (used by `load`)."
+        self._set_params(*(tensors[k] for k in ("weights", "means", "precisions_cholesky")))
+        for k in ("n_features_in_", "n_epochs_", "best_epoch_", "val_scores_", "init_"): setattr(self, k, values[k])
+        self.start_scores_ = [tuple(t) for t in values["start_scores_"]]
+
 
 # %% ../nbs/05_squared_mixtures.ipynb #f3dc60e4
 def _draw_gaussians(idx, means, prec_chol, covariance_type, gen):
@@ -615,9 +594,9 @@ def _draw_gaussians(idx, means, prec_chol, covariance_type, gen):
     if covariance_type == "diag": return means[idx] + z / prec_chol[idx]
     return means[idx] + torch.linalg.solve_triangular(prec_chol[idx], z[:, None, :], upper=True, left=False)[:, 0]  # z U⁻¹
 
+@register_model
 class AdditiveMixture(_GradientMixture):
     "A Gaussian mixture with non-negative weights, fitted by gradient ascent on the log-likelihood (the baseline for `SquaredMixture`)."
-    _FORMAT = "mixnb.AdditiveMixture"
 
     def _weights(self, raw): return torch.softmax(raw, 0)
 
@@ -633,9 +612,9 @@ class AdditiveMixture(_GradientMixture):
               ): # (n_samples, D) points, NumPy unless fitted on a tensor
         "Draw points: a component by its weight, then a point from it."
         self._check_n_samples(n_samples)
-        gen = _generator(self.random_state)
+        gen = make_generator(self.random_state)
         idx = torch.multinomial(self.weights_.double().cpu(), n_samples, replacement=True, generator=gen).to(self.means_.device)
-        return self._sample_output(_draw_gaussians(idx, self.means_.double(), self.precisions_cholesky_.double(), self.covariance_type, gen))
+        return self._sampleto_output(_draw_gaussians(idx, self.means_.double(), self.precisions_cholesky_.double(), self.covariance_type, gen))
 
 # %% ../nbs/05_squared_mixtures.ipynb #46d12e0c
 def find_hole_component(X: torch.Tensor, # (N, D) training points
@@ -684,9 +663,9 @@ def find_hole_component(X: torch.Tensor, # (N, D) training points
     return t[int(ll.argmax())], mean, L, g
 
 # %% ../nbs/05_squared_mixtures.ipynb #db8e14bd
+@register_model
 class SquaredMixture(_GradientMixture):
     "A squared Gaussian mixture $p(x) = (\\sum_k w_k \\mathcal N_k(x))^2 / Z$ with real weights, fitted by gradient ascent."
-    _FORMAT = "mixnb.SquaredMixture"
     _INITS = ("kmeans", "random", "subtractive")
 
     def _weights(self, raw): return raw
@@ -734,7 +713,7 @@ class SquaredMixture(_GradientMixture):
               ): # (n_samples, D) points, NumPy unless fitted on a tensor
         "Exact draws by rejection from the positive $K^2$-component envelope $(\\sum_i |w_i| \\mathcal N_i)^2$."
         self._check_n_samples(n_samples)
-        gen = _generator(self.random_state)
+        gen = make_generator(self.random_state)
         beta, m, Lij = self.signed_mixture()
         rate = float(1 / beta.abs().sum())
         if rate < 1e-6:
@@ -753,7 +732,7 @@ class SquaredMixture(_GradientMixture):
             out.append(keep); have += len(keep)
             if have >= n_samples: break
         else: raise RuntimeError(f"rejection sampling drew only {have} of {n_samples} points in {max_rounds} rounds")
-        return self._sample_output(torch.cat(out)[:n_samples])
+        return self._sampleto_output(torch.cat(out)[:n_samples])
 
 # %% ../nbs/05_squared_mixtures.ipynb #21336ca5
 def _cirkit_squared(weights: torch.Tensor, # (K,) real weights
