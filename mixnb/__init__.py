@@ -13,12 +13,30 @@ Gaussian mixtures by EM (batch, chunked, stepwise, with missing values), mixture
 mixture-of-experts layers, statistical mixtures of experts fitted by EM, and squared (subtractive) mixtures;
 each derived, implemented, checked and benchmarked in its own notebook. Fitted models save to safetensors + JSON
 and load back with `mixnb.load(path)`, whatever their class."""
-from .base import load, NotFittedError, ConvergenceWarning
-from .core import as_tensor, logsumexp, log_softmax, gaussian_log_prob, triton_available, kmeans
-from .gmm import GaussianMixture
-from .gmm_missing import GaussianMixtureMissing
-import mixnb.gmm_streaming  # attaches fit_chunks and partial_fit to GaussianMixture
-from .mdn import MDN, MixtureDensity, mdn_nll, mdn_nll_full
-from .moe import SparseMoE, TopKRouter, TemperatureRouter, XMoERouter, PatchRouter, CompeteRouter, NestedMoE, load_balancing_loss, z_loss
-from .moe_em import MixtureOfExpertsRegressor, MixtureOfExpertsClassifier
-from .squared import SquaredMixture, AdditiveMixture, signed_logsumexp, squared_log_prob, find_hole_component
+import importlib as _importlib
+import importlib.util as _importlib_util
+
+_EXPORTS = {  # public name -> the module that defines it
+    **dict.fromkeys(["load", "NotFittedError", "ConvergenceWarning"], "base"),
+    **dict.fromkeys(["as_tensor", "logsumexp", "log_softmax", "gaussian_log_prob", "triton_available", "kmeans"], "core"),
+    "GaussianMixture": "gmm", "GaussianMixtureMissing": "gmm_missing",
+    **dict.fromkeys(["MDN", "MixtureDensity", "mdn_nll", "mdn_nll_full"], "mdn"),
+    **dict.fromkeys(["SparseMoE", "TopKRouter", "TemperatureRouter", "XMoERouter", "PatchRouter", "CompeteRouter", "NestedMoE",
+                     "load_balancing_loss", "z_loss"], "moe"),
+    **dict.fromkeys(["MixtureOfExpertsRegressor", "MixtureOfExpertsClassifier"], "moe_em"),
+    **dict.fromkeys(["SquaredMixture", "AdditiveMixture", "signed_logsumexp", "squared_log_prob", "find_hole_component"], "squared"),
+}
+
+def __getattr__(name):
+    "Import a public name (or a submodule) on first use."
+    if name in _EXPORTS:
+        value = getattr(_importlib.import_module(f"mixnb.{_EXPORTS[name]}"), name)
+        globals()[name] = value
+        return value
+    if not name.startswith("_") and _importlib_util.find_spec(f"mixnb.{name}") is not None:
+        return _importlib.import_module(f"mixnb.{name}")
+    raise AttributeError(f"module 'mixnb' has no attribute {name!r}")
+
+def __dir__(): return sorted(set(globals()) | set(_EXPORTS))
+
+__all__ = sorted(_EXPORTS)

@@ -29,7 +29,7 @@ def test_nbdev_test_runs_every_notebook_and_checks_every_kernel():
     for nb in NOTEBOOKS:
         assert f"Completed {nb}" in log or f"Completed nbs/{nb.name}" in log or nb.name in log, f"{nb.name} did not run"
     checked = "\n".join(re.findall(r"kernel check ok: .*", log))
-    from mixnb.core import kernel_names
+    from mixnb.testing import kernel_names
     missing = [k for k in kernel_names() if k not in checked]
     assert not missing, f"Triton kernels with no interpreter check in any notebook: {missing}"
 
