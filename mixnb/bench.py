@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import builtins
-import math
 import datetime
 import json
 import os
@@ -15,7 +14,6 @@ import platform
 import statistics
 import sys
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional
@@ -23,7 +21,7 @@ from typing import Callable, Iterable, Optional
 import numpy as np
 import torch
 
-from .cases import CASES, Case, Problem, case, fits, load_cases, peak_rss, peak_rss_subprocess
+from .cases import CASES, Problem, load_cases
 
 # %% auto #0
 __all__ = ['measure_runs', 'measure', 'copy_bandwidth', 'machine_info', 'host_time', 'markdown_table', 'BenchRun',
@@ -281,161 +279,6 @@ def run_benchmarks(names: Optional[Iterable[str]] = None, # case names; None: ev
         print(); print(table)
         if run.json_path: print(f"\nwrote {run.json_path} and {run.md_path.name}")
     return run
-
-# %% ../nbs/91_bench.ipynb #0317508d
-_LOGIT_SHAPES = {False: [(1_000_000, 32), (200_000, 7), (4096, 32_000)], True: [(20_000, 32), (5_000, 7), (64, 4_000)]}
-
-def _ours(x: torch.Tensor) -> str:
-    "How the table names mixnb's implementation on `x`'s device."
-    from mixnb.core import triton_available
-    return "mixnb (triton)" if x.is_cuda and triton_available(x) else "mixnb (torch)"
-
-def _logit_problems(device, dtype, quick, ours, peer_name: str, peer, written):
-    "One `Problem` per logit shape: `ours(x)` against `peer(x)` on (N, K) logits; `written(N, K)` elements are written per call."
-    e = torch.finfo(dtype).bits // 8
-    for N, K in _LOGIT_SHAPES[quick]:
-        x = torch.randn(N, K, device=device, dtype=dtype) * 3
-        yield Problem(f"N={N:,} K={K:,}", {"N": N, "K": K}, {_ours(x): lambda: ours(x), peer_name: lambda: peer(x)},
-                      bytes=(N * K + written(N, K)) * e)
-
-@case("logsumexp")
-def _bench_logsumexp(device, dtype, quick):
-    "mixnb.core.logsumexp against torch.logsumexp over the last axis of (N, K) logits, forward."
-    from mixnb.core import logsumexp
-    yield from _logit_problems(device, dtype, quick, logsumexp, "torch.logsumexp", lambda x: torch.logsumexp(x, -1), lambda N, K: N)
-
-# %% ../nbs/91_bench.ipynb #df5d22a6
-@case("log_softmax", devices=("cuda",))
-def _bench_log_softmax(device, dtype, quick):
-    "mixnb.core.log_softmax against torch.log_softmax over the last axis of (N, K) logits, forward."
-    from mixnb.core import log_softmax
-    yield from _logit_problems(device, dtype, quick, log_softmax, "torch.log_softmax", lambda x: torch.log_softmax(x, -1), lambda N, K: N * K)
-
-# %% ../nbs/91_bench.ipynb #6a0bf31e
-_DIAG_SHAPES = {False: [(1_000_000, 32, 16), (200_000, 7, 64)], True: [(5_000, 8, 4), (1_000, 3, 17)]}
-_FULL_SHAPES = {False: [(200_000, 16, 32), (1_000_000, 8, 8)], True: [(2_000, 4, 5), (500, 3, 13)]}
-
-def _gauss_problem(kind, N, K, D, device, dtype):
-    "Inputs and implementations for one Gaussian log-density problem (`kind` is 'diag' or 'full')."
-    from mixnb.core import gaussian_log_prob, log_prob_diag_ref, log_prob_full_ref
-    e = torch.finfo(dtype).bits // 8
-    X = torch.randn(N, D, device=device, dtype=dtype)
-    mu = torch.randn(K, D, device=device, dtype=dtype)
-    if kind == "diag":
-        L = torch.rand(K, D, device=device, dtype=dtype) + 0.5
-        ref, params, flops = log_prob_diag_ref, 2 * K * D, 3.0 * N * K * D
-    else:  # an upper-triangular factor with a positive diagonal is a valid precision Cholesky factor
-        L = (torch.randn(K, D, D, device=device, dtype=dtype) * 0.1).triu() + torch.diag_embed(torch.rand(K, D, device=device, dtype=dtype) + 0.5)
-        ref, params, flops = log_prob_full_ref, K * D + K * D * D, 2.0 * N * K * D * D
-    impls = {_ours(X): lambda: gaussian_log_prob(X, mu, L, kind)}
-    skipped = {}
-    if X.is_cuda: impls["torch matmul (backend='torch')"] = lambda: gaussian_log_prob(X, mu, L, kind, backend="torch")
-    if fits(3 * N * K * D * e, X.device): impls[f"core.{ref.__name__} (broadcast)"] = lambda: ref(X, mu, L)
-    else: skipped[f"core.{ref.__name__} (broadcast)"] = f"its (N, K, D) temporaries, {3 * N * K * D * e / 2**30:.1f} GiB, do not fit"
-    return Problem(f"N={N:,} K={K} D={D}", {"N": N, "K": K, "D": D}, impls,
-                   bytes=(N * D + params + N * K) * e, flops=flops, skipped=skipped)
-
-@case("gaussian_diag", devices=("cuda",))
-def _bench_gaussian_diag(device, dtype, quick):
-    "mixnb.core.gaussian_log_prob(covariance_type='diag') against PyTorch expressions, forward."
-    for N, K, D in _DIAG_SHAPES[quick]: yield _gauss_problem("diag", N, K, D, device, dtype)
-
-@case("gaussian_full", devices=("cuda",))
-def _bench_gaussian_full(device, dtype, quick):
-    "mixnb.core.gaussian_log_prob(covariance_type='full') against PyTorch expressions, forward."
-    for N, K, D in _FULL_SHAPES[quick]: yield _gauss_problem("full", N, K, D, device, dtype)
-
-# %% ../nbs/91_bench.ipynb #3008588a
-_GMM_CASES = {"a": dict(N=200_000, D=16, K=32, covariance_type="diag"), "b": dict(N=50_000, D=32, K=16, covariance_type="full")}
-_GMM_QUICK = {"a": dict(N=4_000, D=4, K=5, covariance_type="diag"), "b": dict(N=2_000, D=5, K=3, covariance_type="full")}
-_GMM_ITERS = 20
-
-def _gmm_problem_data(which: str, dtype: str, quick: bool = False):
-    "The data and the common start of one EM benchmark: X (NumPy), and weights, means, precisions (float64 NumPy)."
-    from mixnb.core import kmeans_plusplus
-    c = (_GMM_QUICK if quick else _GMM_CASES)[which]
-    N, D, K = c["N"], c["D"], c["K"]
-    rng = np.random.default_rng(0)
-    X = (rng.normal(size=(N, D)) + rng.normal(scale=3.0, size=(K, D))[rng.integers(0, K, N)]).astype(dtype)
-    means = kmeans_plusplus(torch.from_numpy(X).double(), K, torch.Generator().manual_seed(0))[0].numpy()
-    prec = np.ones((K, D)) if c["covariance_type"] == "diag" else np.broadcast_to(np.eye(D), (K, D, D)).copy()
-    return X, np.full(K, 1.0 / K), means, prec, c
-
-def _gmm_fitter(which: str, dtype: str, impl: str, quick: bool = False):
-    "A zero-argument call that runs one 20-iteration fit with `impl` and returns its average log-likelihood (a float64 tensor)."
-    X, w0, m0, p0, c = _gmm_problem_data(which, dtype, quick)
-    K, ct = c["K"], c["covariance_type"]
-    kw = dict(n_components=K, covariance_type=ct, tol=0.0, max_iter=_GMM_ITERS, weights_init=w0, means_init=m0, precisions_init=p0)
-    warnings.filterwarnings("ignore", message=".*(did not converge|Best performing initialization).*")  # 20 iterations, by design
-    if impl == "mixnb":
-        from mixnb.gmm import GaussianMixture
-        def fit():
-            m = GaussianMixture(**kw).fit(X)
-            return torch.tensor([m.score(X)], dtype=getattr(torch, dtype))
-    elif impl == "scikit-learn":
-        from sklearn.mixture import GaussianMixture as SkGaussianMixture
-        def fit():
-            m = SkGaussianMixture(**kw).fit(X)
-            return torch.tensor([m.score(X)], dtype=getattr(torch, dtype))
-    elif impl == "pomegranate":
-        from pomegranate.distributions import Normal
-        from pomegranate.gmm import GeneralMixtureModel
-        tdt, Xt = getattr(torch, dtype), torch.from_numpy(X)
-        covs = 1.0 / p0 if ct == "diag" else np.linalg.inv(p0)
-        def fit():
-            comps = [Normal(means=torch.tensor(m0[k], dtype=tdt), covs=torch.tensor(covs[k], dtype=tdt), covariance_type=ct) for k in range(K)]
-            m = GeneralMixtureModel(comps, priors=torch.tensor(w0, dtype=tdt), max_iter=_GMM_ITERS, tol=-math.inf).fit(Xt)
-            return torch.tensor([float(m.log_probability(Xt).double().mean())], dtype=tdt)
-    else: raise ValueError(f"unknown implementation {impl!r}")
-    return fit
-
-def _gmm_peak_rss(which: str, dtype: str, impl: str, quick: bool = False) -> float:
-    "MiB by which the resident set grows during one fit, in this process."
-    return peak_rss(_gmm_fitter(which, dtype, impl, quick))
-
-def _machine_limits(which, dtype, c) -> tuple[float, str]:
-    "The rate `which` is bound by, measured now: matmul FLOP/s (gmm_b) or torch.exp element/s (gmm_a); and its unit."
-    tdt = getattr(torch, dtype)
-    if which == "b":
-        a = torch.randn(2048, 2048, dtype=tdt)
-        return 2 * 2048**3 / measure(lambda: a @ a, repeat=5, warmup=2), "FLOP/s"
-    x = torch.randn(c["N"], c["K"], dtype=tdt); y = torch.empty_like(x)
-    return x.numel() / measure(lambda: torch.exp(x, out=y), repeat=5, warmup=2), "exp/s"
-
-def _gmm_problems(which, device, quick):
-    if device.type != "cpu": raise ValueError(f"gmm_{which} benchmarks the CPU path; run it with --device cpu")
-    for dtype in ("float32", "float64"):
-        c = (_GMM_QUICK if quick else _GMM_CASES)[which]
-        N, D, K = c["N"], c["D"], c["K"]
-        impls, skipped = {}, {}
-        for impl in ("mixnb", "scikit-learn", "pomegranate"):
-            try: impls[impl] = _gmm_fitter(which, dtype, impl, quick)
-            except ImportError as e: skipped[impl] = f"not installed: {e}"
-        flops = _GMM_ITERS * 4.0 * N * K * D * D if which == "b" else None
-        limit, unit = _machine_limits(which, dtype, c)
-        work = 4.0 * N * K * D * D if which == "b" else float(N * K)      # per iteration, in `unit`
-        extra = {}
-        for name, fn in list(impls.items()):
-            try: ll = float(fn())                       # also the warm-up: a peer that fails is recorded, not fatal
-            except Exception as e:
-                skipped[name] = f"failed: {type(e).__name__}: {str(e)[:120]}"; del impls[name]; continue
-            extra[name] = {"s/iter": lambda t: f"{t / _GMM_ITERS:.4f}", "avg log-lik": f"{ll:.6f}",
-                           "peak RSS": "not measured (quick)" if quick else peak_rss_subprocess(
-                               f"from mixnb.bench import _gmm_peak_rss; print(_gmm_peak_rss({which!r}, {dtype!r}, {name!r}))"),
-                           "of machine limit": lambda t: f"{work / (t / _GMM_ITERS) / limit:.1%} of {limit / 1e9:.1f} G{unit}"}
-        yield Problem(f"{dtype} N={N:,} D={D} K={K} {c['covariance_type']}", {"N": N, "D": D, "K": K, "dtype": dtype,
-                      "covariance_type": c["covariance_type"], "iterations": _GMM_ITERS, "limit": limit, "limit_unit": unit},
-                      impls, flops=flops, skipped=skipped, repeat=1, warmup=0, extra=extra)
-
-@case("gmm_a", devices=("cpu",))
-def _bench_gmm_a(device, dtype, quick):
-    "GaussianMixture.fit, 20 EM iterations, N=200,000 D=16 K=32 diag, float32 and float64, against scikit-learn and pomegranate."
-    yield from _gmm_problems("a", device, quick)
-
-@case("gmm_b", devices=("cpu",))
-def _bench_gmm_b(device, dtype, quick):
-    "GaussianMixture.fit, 20 EM iterations, N=50,000 D=32 K=16 full, float32 and float64, against scikit-learn and pomegranate."
-    yield from _gmm_problems("b", device, quick)
 
 # %% ../nbs/91_bench.ipynb #6c389970
 def main(argv: Optional[list] = None) -> int:

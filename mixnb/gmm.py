@@ -593,54 +593,6 @@ def fused_gaussian_parameters(X: torch.Tensor, # (N, D) points, float32 or float
         if covariance_type == "spherical": cov = cov.mean(1)
     return nk, means_c + shift, cov
 
-# %% ../nbs/01_gmm.ipynb #f9cb66d6
-from .cases import case, Problem
-
-def _gmm_kernel_problem(ct: str, N: int, K: int, D: int, device):
-    "Points, weights, means and precision factors for a kernel benchmark (well separated components, float32)."
-    g = torch.Generator().manual_seed(0)
-    X = torch.randn(N, D, generator=g) * 2
-    mu, pi = torch.randn(K, D, generator=g) * 2, torch.full((K,), 1.0 / K)
-    pc = (torch.rand(K, D, generator=g) + 0.5 if ct == "diag" else
-          torch.linalg.inv(torch.linalg.cholesky(torch.eye(D) + 0.1)).mT.expand(K, D, D).contiguous())
-    return [t.to(device) for t in (X, pi, mu, pc)]
-
-_GMM_KERNEL_SHAPES = {False: [("diag", 1_000_000, 32, 16), ("full", 1_000_000, 16, 16)], True: [("diag", 5_000, 7, 5), ("full", 3_000, 4, 5)]}
-
-def _bench_gmm_kernels(device, quick, step: str):
-    "The problems of `gmm_e_step` (step 'e') or `gmm_m_step` (step 'm')."
-    for ct, N, K, D in _GMM_KERNEL_SHAPES[quick]:
-        X, pi, mu, pc = _gmm_kernel_problem(ct, N, K, D, device)
-        label, shape = f"{ct} N={N:,} K={K} D={D}", {"N": N, "K": K, "D": D, "covariance_type": ct}
-        if step == "e":
-            def unfused(ct=ct, X=X, pi=pi, mu=mu, pc=pc):
-                wlp = gaussian_log_prob(X, mu, pc, ct, backend="torch") + torch.log(pi)
-                return torch.logsumexp(wlp, 1), torch.softmax(wlp, 1)
-            yield Problem(label, shape, {"mixnb fused_e_step (triton)": lambda: fused_e_step(X, pi, mu, pc, ct)[1],
-                                         "unfused torch (gaussian_log_prob, logsumexp, softmax)": lambda: unfused()[1]},
-                          bytes=4 * (N * D + N * K + N), flops=(2.0 * N * K * D * D if ct == "full" else 3.0 * N * K * D))
-        else:
-            R = fused_e_step(X, pi, mu, pc, ct)[1]
-            def cublas(ct=ct, X=X, R=R):
-                X64, R64 = X.double(), R.double()
-                Xc = X64 - X64.mean(0)
-                nk = R64.sum(0) + 10 * torch.finfo(X.dtype).eps; m = R64.T @ Xc / nk[:, None]   # as the M-step does
-                if ct == "diag": return R64.T @ (Xc * Xc) / nk[:, None] - m * m
-                return torch.stack([(R64[:, k, None] * (Xc - m[k])).T @ (Xc - m[k]) for k in range(R.shape[1])]) / nk[:, None, None]
-            yield Problem(label, shape, {"mixnb fused_gaussian_parameters (triton)": lambda: fused_gaussian_parameters(X, R, 0.0, ct)[2],
-                                         "cuBLAS float64 (the CPU path's formulas)": cublas},
-                          bytes=4 * (N * D + N * K), flops=(2.0 * N * K * D * D if ct == "full" else 4.0 * N * K * D))
-
-@case("gmm_e_step", devices=("cuda",))
-def _bench_gmm_e_step(device, dtype, quick):
-    "gmm.fused_e_step against the unfused PyTorch E-step, float32, diag K=32 and full K=16 on 1e6 points, D=16."
-    yield from _bench_gmm_kernels(device, quick, "e")
-
-@case("gmm_m_step", devices=("cuda",))
-def _bench_gmm_m_step(device, dtype, quick):
-    "gmm.fused_gaussian_parameters against cuBLAS float64 formulas, float32 input, diag K=32 and full K=16 on 1e6 points."
-    yield from _bench_gmm_kernels(device, quick, "m")
-
 # %% ../nbs/01_gmm.ipynb #0f9627e8
 _INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
 

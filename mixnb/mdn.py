@@ -18,7 +18,6 @@ from torch.distributions import MixtureSameFamily
 
 from .core import LOG_2PI, Backend, as_tensor, log_softmax, logsumexp, _use_triton
 from .core import HAS_TRITON, INTERPRET, _acc
-from .cases import Problem, case, fits, peak_rss, peak_rss_subprocess
 if HAS_TRITON:
     import triton
     import triton.language as tl
@@ -539,61 +538,3 @@ class MDN(nn.Module):
             ) -> torch.Tensor: # scalar
         "Mean negative log-likelihood of the targets: the training loss."
         return self(x).nll(y).mean()
-
-# %% ../nbs/02_mdn.ipynb #533cc8f1
-_MDN_SHAPES = {False: [(65_536, 16, 8), (65_536, 64, 1)], True: [(2_048, 16, 8), (2_048, 64, 1)]}
-
-def _mdn_bench_inputs(N, K, D, device, dtype, seed=0):
-    "Benchmark inputs: logits, means, scales (requiring gradients) and targets."
-    g = torch.Generator().manual_seed(seed)
-    logits = torch.randn(N, K, generator=g, dtype=dtype) * 2
-    means = torch.randn(N, K, D, generator=g, dtype=dtype) * 2
-    scales = torch.rand(N, K, D, generator=g, dtype=dtype) + 0.3
-    y = torch.randn(N, D, generator=g, dtype=dtype) * 2
-    return [t.to(device).requires_grad_(i < 3) for i, t in enumerate((logits, means, scales, y))]
-
-def _mdn_msf_nll(logits, means, scales, y):
-    from torch.distributions import Categorical, Independent, MixtureSameFamily, Normal
-    return -MixtureSameFamily(Categorical(logits=logits), Independent(Normal(means, scales), 1)).log_prob(y)
-
-def _mdn_step(impl: str, logits, means, scales, y):
-    "One forward + backward of `impl` ('mixnb' or 'MixtureSameFamily'), returning a cheap fingerprint of the results."
-    f = mdn_nll if impl == "mixnb" else _mdn_msf_nll
-    def step():
-        nll = f(logits, means, scales, y)
-        gl, gm, gs = torch.autograd.grad(nll.sum(), [logits, means, scales])
-        return torch.cat([nll.detach(), gl[:, 0], gm[:, 0, 0], gs[:, 0, 0]])   # values and a slice of every gradient
-    return step
-
-def _mdn_peak_rss(impl: str, N: int, K: int, D: int, dtype: str = "float32") -> float:
-    "MiB by which the resident set's high-water mark grows during one forward + backward, in this process."
-    step = _mdn_step(impl, *_mdn_bench_inputs(N, K, D, "cpu", getattr(torch, dtype)))
-    step()                                                       # warm-up: first-call allocations
-    return peak_rss(step)
-
-def _mdn_peak(impl, N, K, D, device, dtype, quick) -> str:
-    "Peak memory of one forward + backward: CUDA allocator statistics, or the RSS high-water mark in a subprocess."
-    if device.type == "cuda":
-        step = _mdn_step(impl, *_mdn_bench_inputs(N, K, D, device, dtype))
-        step(); torch.cuda.synchronize(device)
-        torch.cuda.reset_peak_memory_stats(device)
-        base = torch.cuda.memory_allocated(device)
-        step(); torch.cuda.synchronize(device)
-        return f"{(torch.cuda.max_memory_allocated(device) - base) / 2**20:.0f} MiB"
-    if quick: return "not measured (quick)"
-    return peak_rss_subprocess(f"from mixnb.mdn import _mdn_peak_rss; "
-                               f"print(_mdn_peak_rss({impl!r}, {N}, {K}, {D}, {str(dtype).split('.')[-1]!r}))", timeout=600)
-
-@case("mdn", devices=("cpu", "cuda"))
-def _bench_mdn(device, dtype, quick):
-    "mixnb.mdn_nll forward + backward against MixtureSameFamily(Categorical, Independent(Normal)), N=65,536: K=16 D=8 and K=64 D=1."
-    e = torch.finfo(dtype).bits // 8
-    for N, K, D in _MDN_SHAPES[quick]:
-        inputs = _mdn_bench_inputs(N, K, D, device, dtype)
-        ours = "mixnb (triton)" if device.type == "cuda" and _use_triton(inputs[3], None) else "mixnb (torch)"
-        impls = {ours: _mdn_step("mixnb", *inputs), "MixtureSameFamily": _mdn_step("MixtureSameFamily", *inputs)}
-        extra = {ours: {"peak memory": _mdn_peak("mixnb", N, K, D, device, dtype, quick)},
-                 "MixtureSameFamily": {"peak memory": _mdn_peak("MixtureSameFamily", N, K, D, device, dtype, quick)}}
-        yield Problem(f"N={N:,} K={K} D={D}", {"N": N, "K": K, "D": D}, impls,
-                      bytes=(3 * N * K + 6 * N * K * D + 2 * N * D + 4 * N) * e, extra=extra,
-                      repeat=(None if device.type == "cuda" or quick else 7), warmup=(None if device.type == "cuda" or quick else 2))

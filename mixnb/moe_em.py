@@ -29,8 +29,8 @@ if HAS_TRITON:
 __all__ = ['GATES', 'add_intercept', 'expert_means', 'expert_log_prob', 'gate_logits', 'gate_log_prob', 'moe_e_step_ref',
            'fused_moe_e_step', 'moe_e_step', 'DesignCache', 'wls_experts', 'multinomial_newton', 'gate_gem_lbfgs',
            'glome_gate_m_step', 'lasso_experts', 'gate_prox_newton', 'em_iteration', 'MixtureOfExpertsRegressor',
-           'two_experts', 'match_experts', 'numpy_em_iteration', 'MixtureOfExpertsClassifier', 'l1_path', 'l1_refit',
-           'slope_heuristic', 'reduce_moe', 'distributed_moe']
+           'two_experts', 'match_experts', 'MixtureOfExpertsClassifier', 'l1_path', 'l1_refit', 'slope_heuristic',
+           'reduce_moe', 'distributed_moe']
 
 # %% ../nbs/04_moe_em.ipynb #816f0a32
 def add_intercept(X: torch.Tensor, # (N, P) covariates
@@ -1008,88 +1008,6 @@ def match_experts(coef_hat, # (K, P1, Q) estimated coefficients
     a, b = np.asarray(coef_hat, dtype=float), np.asarray(coef_true, dtype=float)
     K = b.shape[0]
     return list(min(itertools.permutations(range(K)), key=lambda p: sum(np.abs(a[p[k]] - b[k]).sum() for k in range(K))))
-
-# %% ../nbs/04_moe_em.ipynb #6aa806bc
-def numpy_em_iteration(X1: np.ndarray, # (N, P1) design with intercept
-                       y: np.ndarray, # (N,) responses
-                       coef: np.ndarray, # (K, P1) expert coefficients
-                       var: np.ndarray, # (K,) expert variances
-                       A: np.ndarray, # (P1, K) gate coefficients, last column 0
-                       reg_covar: float = 1e-6,
-                      ): # new coef, var, A, and the log-likelihood of the input parameters
-    "One EM iteration of the softmax-gated Gaussian MoE in plain NumPy, looping over experts and gate-class pairs (the benchmark's peer)."
-    N, P1 = X1.shape
-    K = coef.shape[0]
-    eta = X1 @ A
-    eta = eta - eta.max(1, keepdims=True)
-    lg = eta - np.log(np.exp(eta).sum(1, keepdims=True))
-    ell = np.empty((N, K), dtype=X1.dtype)
-    for k in range(K):
-        r = y - X1 @ coef[k]
-        ell[:, k] = lg[:, k] - 0.5 * np.log(2 * np.pi * var[k]) - 0.5 * r * r / var[k]
-    m = ell.max(1, keepdims=True)
-    lse = m[:, 0] + np.log(np.exp(ell - m).sum(1))
-    R = np.exp(ell - lse[:, None])
-    new_coef, new_var = np.empty_like(coef), np.empty_like(var)
-    for k in range(K):
-        Xw = X1 * R[:, k:k + 1]
-        G = Xw.T @ X1
-        b = Xw.T @ y
-        new_coef[k] = np.linalg.solve(G + 1e-10 * np.trace(G) / P1 * np.eye(P1), b)
-        e = y - X1 @ new_coef[k]
-        new_var[k] = (R[:, k] * e * e).sum() / R[:, k].sum() + reg_covar
-    # the gate: one Newton step on sum_nk r_nk log softmax(X1 A), with step-halving
-    def q_of(A):
-        e = X1 @ A
-        e = e - e.max(1, keepdims=True)
-        lp = e - np.log(np.exp(e).sum(1, keepdims=True))
-        return (R * lp).sum(), lp
-    q, lp = q_of(A)
-    P = np.exp(lp)
-    Km = K - 1
-    grad = X1.T @ (R - P)[:, :Km]
-    H = np.empty((Km * P1, Km * P1), dtype=X1.dtype)
-    for a in range(Km):
-        for b in range(a, Km):
-            w = P[:, a] * ((a == b) - P[:, b])
-            blk = (X1 * w[:, None]).T @ X1
-            H[a * P1:(a + 1) * P1, b * P1:(b + 1) * P1] = blk
-            H[b * P1:(b + 1) * P1, a * P1:(a + 1) * P1] = blk.T
-    H += 1e-10 * np.trace(H) / H.shape[0] * np.eye(H.shape[0])
-    step = np.linalg.solve(H, grad.T.reshape(-1)).reshape(Km, P1).T
-    t = 1.0
-    new_A = A
-    while t >= 1e-4:
-        cand = A.copy(); cand[:, :Km] += t * step
-        if q_of(cand)[0] >= q: new_A = cand; break
-        t *= 0.5
-    return new_coef, new_var, new_A, lse.mean()
-
-# %% ../nbs/04_moe_em.ipynb #f9364f7b
-from .cases import Problem, case
-
-@case("moe_em", devices=("cpu", "cuda"))
-def _bench_moe_em(device, dtype, quick):
-    "One EM iteration of the softmax-gated Gaussian MoE (N=100,000, P=20, K=5) against a NumPy loop over experts and gate blocks."
-    N, P, K = (5_000, 20, 5) if quick else (100_000, 20, 5)
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(N, P))
-    X1 = np.c_[np.ones(N), X]
-    B, A = rng.normal(size=(K, P + 1)), np.c_[rng.normal(size=(P + 1, K - 1)), np.zeros(P + 1)]
-    y = X1 @ B[0] + rng.normal(size=N)
-    np_dt = np.float32 if dtype == torch.float32 else np.float64
-    X1n, yn = X1.astype(np_dt), y.astype(np_dt)
-    B0, v0, A0 = B.astype(np_dt), np.ones(K, dtype=np_dt), (0.5 * A).astype(np_dt)
-    cache = DesignCache(torch.from_numpy(X1).to(device))
-    Xw = cache.X1.to(dtype)
-    Yt = torch.from_numpy(y)[:, None].to(device)
-    Bt, vt, At = torch.from_numpy(B)[..., None].to(device), torch.ones(K, dtype=torch.float64, device=device), torch.from_numpy(0.5 * A).to(device)
-    ours = lambda: em_iteration(cache, Yt, Bt, vt, At, X_work=Xw)[2].to(dtype).reshape(-1)
-    peer = lambda: torch.from_numpy(np.asarray(numpy_em_iteration(X1n, yn, B0, v0, A0)[2], dtype=np_dt)).to(device).reshape(-1)
-    flops_np = 2.0 * N * (P + 1) ** 2 * (K + K * (K - 1) // 2)
-    yield Problem(f"N={N:,} P={P} K={K}", {"N": N, "P": P, "K": K}, {"mixnb": ours, "numpy loop": peer},
-                  flops=flops_np, repeat=3 if quick else 7, warmup=1,
-                  extra={"mixnb": {"s/iter": lambda t: f"{t:.4f}"}, "numpy loop": {"s/iter": lambda t: f"{t:.4f}"}})
 
 # %% ../nbs/04_moe_em.ipynb #313d9593
 @register_model

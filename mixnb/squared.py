@@ -20,7 +20,6 @@ from .testing import check_kernel, report_check, assert_close, KERNEL_TOL
 from .base import Estimator, NotFittedError, check_array, make_generator, register_model, resolve_dtype, sklearn_twin, to_output
 from .core import kmeans
 from .gmm import estimate_gaussian_parameters, precisions_cholesky, precisions_cholesky_from_precisions
-from .cases import case, Problem
 if HAS_TRITON:
     import triton
     import triton.language as tl
@@ -569,7 +568,7 @@ class _GradientMixture(Estimator):
         self._check_is_fitted()
         _check_positive_int(n_samples, "n_samples")
 
-    def _sampleto_output(self, x):
+    def _sample_output(self, x):
         x = x.to(self.means_.dtype)
         return x if self._fit_on_tensor else x.cpu().numpy()
 
@@ -614,7 +613,7 @@ class AdditiveMixture(_GradientMixture):
         self._check_n_samples(n_samples)
         gen = make_generator(self.random_state)
         idx = torch.multinomial(self.weights_.double().cpu(), n_samples, replacement=True, generator=gen).to(self.means_.device)
-        return self._sampleto_output(_draw_gaussians(idx, self.means_.double(), self.precisions_cholesky_.double(), self.covariance_type, gen))
+        return self._sample_output(_draw_gaussians(idx, self.means_.double(), self.precisions_cholesky_.double(), self.covariance_type, gen))
 
 # %% ../nbs/05_squared_mixtures.ipynb #46d12e0c
 def find_hole_component(X: torch.Tensor, # (N, D) training points
@@ -732,62 +731,4 @@ class SquaredMixture(_GradientMixture):
             out.append(keep); have += len(keep)
             if have >= n_samples: break
         else: raise RuntimeError(f"rejection sampling drew only {have} of {n_samples} points in {max_rounds} rounds")
-        return self._sampleto_output(torch.cat(out)[:n_samples])
-
-# %% ../nbs/05_squared_mixtures.ipynb #21336ca5
-def _cirkit_squared(weights: torch.Tensor, # (K,) real weights
-                    means: torch.Tensor, # (K, D)
-                    stddev: torch.Tensor, # (K, D) standard deviations
-                   ): # log_prob(X) -> (N,) through libcirkit's compiled circuits
-    "The same diagonal squared mixture built with libcirkit (the paper's authors' library): c as a circuit, Z by its `integrate(multiply(c, c))`; raises ImportError without libcirkit."
-    from cirkit.symbolic.layers import GaussianLayer, HadamardLayer, SumLayer
-    from cirkit.symbolic.circuit import Circuit
-    from cirkit.symbolic.parameters import Parameter, TensorParameter
-    from cirkit.symbolic.initializers import ConstantTensorInitializer
-    from cirkit.utils.scope import Scope
-    import cirkit.symbolic.functional as SF
-    from cirkit.pipeline import PipelineContext
-    K, D = means.shape
-    P = lambda t: Parameter.from_input(TensorParameter(*t.shape, initializer=ConstantTensorInitializer(t.detach().cpu().double().numpy()), learnable=True))
-    inputs = [GaussianLayer(Scope([d]), K, mean=P(means[:, d]), stddev=P(stddev[:, d])) for d in range(D)]   # K univariate Gaussians per variable
-    prod = HadamardLayer(K, arity=D)                                                                        # their products: K diagonal Gaussians
-    top = SumLayer(K, 1, arity=1, weight=P(weights[None]))                                                  # c(x) = sum_k w_k N_k(x)
-    c = Circuit(inputs + [prod, top], {prod: inputs, top: [prod]}, [top])
-    ctx = PipelineContext(backend="torch", semiring="complex-lse-sum", fold=True, optimize=True)   # signed sums: complex log space
-    default = torch.get_default_dtype()
-    torch.set_default_dtype(means.dtype)           # cirkit allocates its parameters in the default dtype
-    try:
-        with ctx: cc, cz = ctx.compile(c), ctx.compile(SF.integrate(SF.multiply(c, c)))
-    finally: torch.set_default_dtype(default)
-    cc, cz = (m.to(device=means.device) for m in (cc, cz))
-    def log_prob(X): return 2 * cc(X).real.reshape(-1) - cz().real.reshape(-1)
-    log_prob.modules = (cc, cz)
-    return log_prob
-
-@case("squared_mixture", devices=("cpu", "cuda"))
-def _bench_squared_mixture(device, dtype, quick):
-    "Average log-likelihood of a diagonal squared Gaussian mixture, forward and backward: mixnb against libcirkit (the paper's authors' library)."
-    N, K, D = (2000, 8, 4) if quick else (100_000, 64, 16)
-    g = torch.Generator().manual_seed(0)
-    X = (torch.randn(N, D, generator=g, dtype=torch.float64) * 2).to(device, dtype)
-    w0, mu0, sd0 = torch.randn(K, generator=g, dtype=torch.float64), torch.randn(K, D, generator=g, dtype=torch.float64) * 2, torch.rand(K, D, generator=g, dtype=torch.float64) + 0.5
-    w, mu, sd = (t.to(device, dtype).requires_grad_(True) for t in (w0, mu0, sd0))
-    def ours():   # the value, after computing the gradients of every parameter
-        w.grad = mu.grad = sd.grad = None
-        ll = squared_log_prob(X, w, mu, 1 / sd, "diag").mean()
-        ll.backward()
-        return ll.detach().reshape(1)
-    impls, skipped = {"mixnb (triton)" if X.is_cuda and triton_available(X) else "mixnb (torch)": ours}, {}
-    try:
-        lp = _cirkit_squared(w0.to(device, dtype), mu0.to(device, dtype), sd0.to(device, dtype))
-        cc, cz = lp.modules
-        def peer():
-            for p in (*cc.parameters(), *cz.parameters()): p.grad = None
-            ll = lp(X).mean()
-            ll.backward()                # gradients into cirkit's own copies of the parameters
-            return ll.detach().reshape(1)
-        impls["libcirkit"] = peer
-    except ImportError as e: skipped["libcirkit"] = f"not installed: {e}"
-    yield Problem(f"N={N:,} K={K} D={D} diag", {"N": N, "K": K, "D": D}, impls, skipped=skipped,
-                  repeat=None if quick else 5, warmup=None if quick else 1,
-                  extra={name: {"avg log-lik": float(f()[0])} for name, f in impls.items()})
+        return self._sample_output(torch.cat(out)[:n_samples])
