@@ -98,6 +98,194 @@ def logsumexp_ref(x: torch.Tensor, # (..., K) log-weights
     m = _safe_shift(x.amax(dim=-1, keepdim=True))
     return (m + torch.log(torch.exp(x - m).sum(dim=-1, keepdim=True))).squeeze(-1)
 
+# %% ../nbs/00_core.ipynb #aa4a7acc
+def _logsumexp_torch(x: torch.Tensor) -> torch.Tensor:
+    "Vectorised CPU path: log-sum-exp over the last axis, -inf with gradient 0 on all -inf rows."
+    out = torch.logsumexp(x, dim=-1)
+    if not (x.requires_grad and torch.is_grad_enabled()): return out
+    dead = out.detach() == -math.inf                     # rows that no component can produce
+    if not bool(dead.any()): return out
+    return torch.logsumexp(x.masked_fill(dead.unsqueeze(-1), 0.0), dim=-1).masked_fill(dead, -math.inf)
+
+def _check_logits(x, dim: int):
+    "The checks shared by the reductions over the component axis: a floating tensor with entries along `dim`."
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+        raise ValueError(f"x must be a floating-point tensor; got {getattr(x, 'dtype', type(x).__name__)}")
+    if x.ndim == 0: raise ValueError("x must have at least one dimension to reduce")
+    if x.shape[dim] == 0: raise ValueError(f"x has no entries along dim={dim} (shape {tuple(x.shape)})")
+
+def logsumexp(x: torch.Tensor, # logits with the components along `dim`
+              dim: int = -1, # the axis to reduce
+              keepdim: bool = False, # keep the reduced axis with size 1
+              backend: Backend = None, # None: Triton on CUDA, PyTorch on CPU; or force "triton" / "torch"
+             ) -> torch.Tensor:
+    "Numerically stable $\\log\\sum_k e^{x_k}$ along `dim`; an all -inf slice gives -inf with gradient 0, never NaN."
+    _check_logits(x, dim)
+    if _use_triton(x, backend):
+        x2d, lead = _rows(x, dim)
+        out = _LogSumExp.apply(x2d).reshape(lead)
+    else:
+        out = _logsumexp_torch(x.movedim(dim, -1))
+    return out.unsqueeze(dim) if keepdim else out
+
+# %% ../nbs/00_core.ipynb #323257a9
+def log_softmax_ref(x: torch.Tensor, # (..., K) logits
+                   ) -> torch.Tensor: # (..., K) log-probabilities over the last axis
+    "Reference log-softmax over the last axis; all -inf rows give -inf, not NaN."
+    lse = logsumexp_ref(x).unsqueeze(-1)
+    return torch.where(lse == -math.inf, torch.full_like(x, -math.inf), x - lse)
+
+# %% ../nbs/00_core.ipynb #1cc797de
+def _log_softmax_torch(x: torch.Tensor, dim: int) -> torch.Tensor:
+    "Vectorised CPU path: `torch.log_softmax`, with all -inf rows filled with zeros first and set to -inf after."
+    dead = (x == -math.inf).all(dim=dim, keepdim=True)
+    if not bool(dead.any()): return torch.log_softmax(x, dim)
+    return torch.log_softmax(x.masked_fill(dead, 0.0), dim).masked_fill(dead, -math.inf)
+
+def log_softmax(x: torch.Tensor, # logits with the components along `dim`
+                dim: int = -1, # the axis to normalise over
+                backend: Backend = None, # None: Triton on CUDA, PyTorch on CPU; or force "triton" / "torch"
+               ) -> torch.Tensor: # same shape as x
+    "Log-probabilities $x_k - \\log\\sum_j e^{x_j}$ along `dim`; an all -inf slice gives -inf, never NaN."
+    _check_logits(x, dim)
+    if _use_triton(x, backend):
+        x2d, lead = _rows(x, dim)
+        return _LogSoftmax.apply(x2d).reshape(*lead, x2d.shape[-1]).movedim(-1, dim)
+    return _log_softmax_torch(x, dim)
+
+
+# %% ../nbs/00_core.ipynb #a4195809
+def log_prob_diag_ref(X: torch.Tensor, # (N, D) points
+                      means: torch.Tensor, # (K, D) component means
+                      prec_chol: torch.Tensor, # (K, D) precision square roots 1/sigma
+                     ) -> torch.Tensor: # (N, K) log N(x_n | mu_k, diag(sigma_k^2))
+    "Reference diagonal-Gaussian log-densities, evaluated term by term as written."
+    z = (X[:, None, :] - means[None]) * prec_chol[None]
+    return -0.5 * (X.shape[1] * LOG_2PI + (z * z).sum(-1)) + torch.log(prec_chol).sum(-1)
+
+def log_prob_full_ref(X: torch.Tensor, # (N, D) points
+                      means: torch.Tensor, # (K, D) component means
+                      prec_chol: torch.Tensor, # (K, D, D) upper-triangular factors with precision = L Lᵀ
+                     ) -> torch.Tensor: # (N, K) log N(x_n | mu_k, (L_k L_kᵀ)^-1)
+    "Reference full-covariance Gaussian log-densities through the precision's Cholesky factor."
+    y = torch.einsum("nkd,kde->nke", X[:, None, :] - means[None], prec_chol)
+    logdet = torch.log(torch.diagonal(prec_chol, dim1=-2, dim2=-1)).sum(-1)
+    return -0.5 * (X.shape[1] * LOG_2PI + (y * y).sum(-1)) + logdet
+
+# %% ../nbs/00_core.ipynb #c75dd28c
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+
+def _expand_factor(prec_chol, covariance_type: str, K: int, D: int):
+    "The factor in the kernels' layout: 'spherical' as (K, D) and 'tied' as (K, D, D), both expanded with stride 0."
+    if covariance_type == "spherical": return prec_chol[:, None].expand(K, D)
+    if covariance_type == "tied": return prec_chol[None].expand(K, D, D)
+    return prec_chol
+
+
+# %% ../nbs/00_core.ipynb #8002a8fe
+_PREC_SHAPES = {"full": "(K, D, D)", "tied": "(D, D)", "diag": "(K, D)", "spherical": "(K,)"}
+
+def _check_gaussian(X, means, prec_chol, covariance_type):
+    "Check the inputs of `gaussian_log_prob`; return (N, K, D)."
+    if covariance_type not in COVARIANCE_TYPES:
+        raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}; got {covariance_type!r}")
+    for name, t in (("X", X), ("means", means), ("precisions_cholesky", prec_chol)):
+        if not isinstance(t, torch.Tensor) or not t.is_floating_point():
+            raise ValueError(f"{name} must be a floating-point tensor; got {getattr(t, 'dtype', type(t).__name__)}")
+    if X.ndim != 2: raise ValueError(f"X must be 2-D (n_samples, n_features); got shape {tuple(X.shape)}")
+    N, D = X.shape
+    if means.ndim != 2 or means.shape[1] != D:
+        raise ValueError(f"means must have shape (n_components, {D}) to match X's {D} features; got {tuple(means.shape)}")
+    K = means.shape[0]
+    want = {"full": (K, D, D), "tied": (D, D), "diag": (K, D), "spherical": (K,)}[covariance_type]
+    if tuple(prec_chol.shape) != want:
+        raise ValueError(f"precisions_cholesky for covariance_type={covariance_type!r} must have shape "
+                         f"{_PREC_SHAPES[covariance_type]} = {want}; got {tuple(prec_chol.shape)}")
+    if len({X.dtype, means.dtype, prec_chol.dtype}) > 1 or len({X.device, means.device, prec_chol.device}) > 1:
+        raise ValueError(f"X, means and precisions_cholesky must share dtype and device; got "
+                         f"{X.dtype}/{means.dtype}/{prec_chol.dtype} on {X.device}/{means.device}/{prec_chol.device}")
+    return N, K, D
+
+def gaussian_log_prob(X: torch.Tensor, # (N, D) points
+                      means: torch.Tensor, # (K, D) component means
+                      precisions_cholesky: torch.Tensor, # factor of each precision; shape by covariance_type (table above)
+                      covariance_type: str = "full", # 'full', 'tied', 'diag' or 'spherical'
+                      backend: Backend = None, # None: Triton on CUDA, PyTorch on CPU; or force "triton" / "torch"
+                     ) -> torch.Tensor: # (N, K) log N(x_n | mu_k, Sigma_k)
+    "Log-density of every point under every Gaussian component, from the precisions' Cholesky factors."
+    N, K, D = _check_gaussian(X, means, precisions_cholesky, covariance_type)
+    L = _expand_factor(precisions_cholesky, covariance_type, K, D)
+    kind = "diag" if covariance_type in ("diag", "spherical") else "full"
+    if _use_triton(X, backend):
+        X, means = X.contiguous(), means.contiguous()
+        if kind == "diag": return _DiagLogProb.apply(X, means, L.contiguous())
+        return _FullLogProb.apply(X, means, L if covariance_type == "tied" else L.contiguous())
+    if torch.is_grad_enabled() and any(t.requires_grad for t in (X, means, L)):
+        return _log_prob_diag_grad(X, means, L) if kind == "diag" else _log_prob_full_grad(X, means, L)
+    out = torch.empty(N, K, dtype=X.dtype, device=X.device)
+    for _ in _log_prob_rows(X, means, L, kind, out): pass
+    return out
+
+# %% ../nbs/00_core.ipynb #78805e72
+def _sq_dist(X, C):
+    "(N, K) squared distances between rows of X and rows of C through one matrix product."
+    return ((X * X).sum(1, keepdim=True) - 2 * X @ C.T + (C * C).sum(1)).clamp_min(0)
+
+def kmeans_plusplus(X: torch.Tensor, # (N, D) points
+                    n_clusters: int, # K, the number of seeds
+                    generator: Optional[torch.Generator] = None, # a CPU generator, for reproducible draws
+                    sample_weight: Optional[torch.Tensor] = None, # (N,) weights, or None
+                   ): # centres (K, D), indices (K,) of the chosen points
+    "k-means++ seeding: each next seed drawn with probability proportional to w_n times its squared distance to the nearest seed."
+    N = X.shape[0]
+    w = torch.ones(N, dtype=torch.float64) if sample_weight is None else sample_weight.detach().double().cpu()
+    idx = torch.empty(n_clusters, dtype=torch.long)
+    idx[0] = torch.multinomial(w, 1, generator=generator)
+    d2 = _sq_dist(X, X[idx[:1]])[:, 0]
+    for j in range(1, n_clusters):
+        p = w * d2.double().cpu()
+        if not bool(p.sum() > 0): p = w           # every point already sits on a seed
+        idx[j] = torch.multinomial(p, 1, generator=generator)
+        d2 = torch.minimum(d2, _sq_dist(X, X[idx[j:j + 1]])[:, 0])
+    return X[idx.to(X.device)], idx
+
+def kmeans(X: torch.Tensor, # (N, D) points
+           n_clusters: int, # K
+           generator: Optional[torch.Generator] = None, # a CPU generator
+           sample_weight: Optional[torch.Tensor] = None, # (N,) weights, or None
+           max_iter: int = 10, # Lloyd iterations at most
+          ): # centres (K, D), labels (N,)
+    "A few weighted Lloyd iterations from k-means++ seeds; enough to initialise EM."
+    Xc = X - X.mean(0)                           # distances are shift invariant; centring limits cancellation
+    w = torch.ones(X.shape[0], dtype=X.dtype, device=X.device) if sample_weight is None else sample_weight.to(X.dtype)
+    C, _ = kmeans_plusplus(Xc, n_clusters, generator, sample_weight)
+    labels = None
+    for _ in range(max_iter):
+        new = _sq_dist(Xc, C).argmin(1)
+        if labels is not None and torch.equal(new, labels): break
+        labels = new
+        sums = torch.zeros_like(C).index_add_(0, labels, Xc * w[:, None])
+        mass = torch.zeros(n_clusters, dtype=X.dtype, device=X.device).index_add_(0, labels, w)
+        C = torch.where(mass[:, None] > 0, sums / mass.clamp_min(1e-300)[:, None], C)
+    return C + X.mean(0), labels
+
+# %% ../nbs/00_core.ipynb #fd07c3d7
+if HAS_TRITON:
+    @triton.jit
+    def _lse_step(m,   # (BLOCK_M,) running maximum of each row so far
+                  s,   # (BLOCK_M,) running sum of exp(x - shift(m)) of each row so far
+                  x,   # (BLOCK_M, BLOCK_K) the next block of each row; padding holds -inf
+                 ):
+        "One step of the online log-sum-exp: fold a block of each row into its running maximum and sum."
+        m_new = tl.maximum(m, tl.max(x, axis=1))
+        c = tl.where(tl.abs(m_new) == float("inf"), 0.0, m_new)  # shift 0 for all -inf rows or +inf entries
+        return m_new, s * tl.exp(m - c) + tl.sum(tl.exp(x - c[:, None]), axis=1)
+
+    @triton.jit
+    def _lse_finish(m, s):
+        "The log-sum-exp from the running maximum and sum: shift(m) + log s."
+        return tl.where(tl.abs(m) == float("inf"), 0.0, m) + tl.log(s)
+
 # %% ../nbs/00_core.ipynb #ba8acde9
 if HAS_TRITON:
     @triton.jit
@@ -114,12 +302,8 @@ if HAS_TRITON:
             cols = k0 + tl.arange(0, BLOCK_K)
             mask = row_mask[:, None] & (cols[None, :] < K)  # padding reads -inf: it adds e^-inf = 0
             x = tl.load(x_ptr + rows[:, None] * stride_xm + cols[None, :], mask=mask, other=float("-inf")).to(ACC)
-            m_new = tl.maximum(m, tl.max(x, axis=1))
-            c = tl.where(tl.abs(m_new) == float("inf"), 0.0, m_new)  # shift 0 for all -inf rows or +inf entries
-            s = s * tl.exp(m - c) + tl.sum(tl.exp(x - c[:, None]), axis=1)
-            m = m_new
-        c = tl.where(tl.abs(m) == float("inf"), 0.0, m)
-        return c + tl.log(s)
+            m, s = _lse_step(m, s, x)
+        return _lse_finish(m, s)
 
     @triton.jit
     def _lse_fwd_kernel(x_ptr,      # (M, K) input logits
@@ -185,43 +369,6 @@ class _LogSumExp(torch.autograd.Function):
                                               BLOCK_M=bm, BLOCK_K=bk, ACC=_acc(x2d.dtype))
         return gx
 
-# %% ../nbs/00_core.ipynb #aa4a7acc
-def _logsumexp_torch(x: torch.Tensor) -> torch.Tensor:
-    "Vectorised CPU path: log-sum-exp over the last axis, -inf with gradient 0 on all -inf rows."
-    out = torch.logsumexp(x, dim=-1)
-    if not (x.requires_grad and torch.is_grad_enabled()): return out
-    dead = out.detach() == -math.inf                     # rows that no component can produce
-    if not bool(dead.any()): return out
-    return torch.logsumexp(x.masked_fill(dead.unsqueeze(-1), 0.0), dim=-1).masked_fill(dead, -math.inf)
-
-def _check_logits(x, dim: int):
-    "The checks shared by the reductions over the component axis: a floating tensor with entries along `dim`."
-    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
-        raise ValueError(f"x must be a floating-point tensor; got {getattr(x, 'dtype', type(x).__name__)}")
-    if x.ndim == 0: raise ValueError("x must have at least one dimension to reduce")
-    if x.shape[dim] == 0: raise ValueError(f"x has no entries along dim={dim} (shape {tuple(x.shape)})")
-
-def logsumexp(x: torch.Tensor, # logits with the components along `dim`
-              dim: int = -1, # the axis to reduce
-              keepdim: bool = False, # keep the reduced axis with size 1
-              backend: Backend = None, # None: Triton on CUDA, PyTorch on CPU; or force "triton" / "torch"
-             ) -> torch.Tensor:
-    "Numerically stable $\\log\\sum_k e^{x_k}$ along `dim`; an all -inf slice gives -inf with gradient 0, never NaN."
-    _check_logits(x, dim)
-    if _use_triton(x, backend):
-        x2d, lead = _rows(x, dim)
-        out = _LogSumExp.apply(x2d).reshape(lead)
-    else:
-        out = _logsumexp_torch(x.movedim(dim, -1))
-    return out.unsqueeze(dim) if keepdim else out
-
-# %% ../nbs/00_core.ipynb #323257a9
-def log_softmax_ref(x: torch.Tensor, # (..., K) logits
-                   ) -> torch.Tensor: # (..., K) log-probabilities over the last axis
-    "Reference log-softmax over the last axis; all -inf rows give -inf, not NaN."
-    lse = logsumexp_ref(x).unsqueeze(-1)
-    return torch.where(lse == -math.inf, torch.full_like(x, -math.inf), x - lse)
-
 # %% ../nbs/00_core.ipynb #4e65e547
 if HAS_TRITON:
     @triton.jit
@@ -264,7 +411,7 @@ if HAS_TRITON:
             gx = tl.where(ymax[:, None] == float("-inf"), 0.0, g - tl.exp(y) * gsum[:, None])
             tl.store(gx_ptr + offs, gx, mask=mask)
 
-# %% ../nbs/00_core.ipynb #754aece7
+# %% ../nbs/00_core.ipynb #1119d203
 class _LogSoftmax(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x2d):
@@ -284,44 +431,8 @@ class _LogSoftmax(torch.autograd.Function):
         _log_softmax_bwd_kernel[(triton.cdiv(M, bm),)](y, g.contiguous(), gx, M, K, BLOCK_M=bm, BLOCK_K=bk, ACC=_acc(y.dtype))
         return gx
 
-def _log_softmax_torch(x: torch.Tensor, dim: int) -> torch.Tensor:
-    "Vectorised CPU path: `torch.log_softmax`, with all -inf rows filled with zeros first and set to -inf after."
-    dead = (x == -math.inf).all(dim=dim, keepdim=True)
-    if not bool(dead.any()): return torch.log_softmax(x, dim)
-    return torch.log_softmax(x.masked_fill(dead, 0.0), dim).masked_fill(dead, -math.inf)
-
-def log_softmax(x: torch.Tensor, # logits with the components along `dim`
-                dim: int = -1, # the axis to normalise over
-                backend: Backend = None, # None: Triton on CUDA, PyTorch on CPU; or force "triton" / "torch"
-               ) -> torch.Tensor: # same shape as x
-    "Log-probabilities $x_k - \\log\\sum_j e^{x_j}$ along `dim`; an all -inf slice gives -inf, never NaN."
-    _check_logits(x, dim)
-    if _use_triton(x, backend):
-        x2d, lead = _rows(x, dim)
-        return _LogSoftmax.apply(x2d).reshape(*lead, x2d.shape[-1]).movedim(-1, dim)
-    return _log_softmax_torch(x, dim)
-
-# %% ../nbs/00_core.ipynb #a4195809
-def log_prob_diag_ref(X: torch.Tensor, # (N, D) points
-                      means: torch.Tensor, # (K, D) component means
-                      prec_chol: torch.Tensor, # (K, D) precision square roots 1/sigma
-                     ) -> torch.Tensor: # (N, K) log N(x_n | mu_k, diag(sigma_k^2))
-    "Reference diagonal-Gaussian log-densities, evaluated term by term as written."
-    z = (X[:, None, :] - means[None]) * prec_chol[None]
-    return -0.5 * (X.shape[1] * LOG_2PI + (z * z).sum(-1)) + torch.log(prec_chol).sum(-1)
-
-def log_prob_full_ref(X: torch.Tensor, # (N, D) points
-                      means: torch.Tensor, # (K, D) component means
-                      prec_chol: torch.Tensor, # (K, D, D) upper-triangular factors with precision = L Lᵀ
-                     ) -> torch.Tensor: # (N, K) log N(x_n | mu_k, (L_k L_kᵀ)^-1)
-    "Reference full-covariance Gaussian log-densities through the precision's Cholesky factor."
-    y = torch.einsum("nkd,kde->nke", X[:, None, :] - means[None], prec_chol)
-    logdet = torch.log(torch.diagonal(prec_chol, dim1=-2, dim2=-1)).sum(-1)
-    return -0.5 * (X.shape[1] * LOG_2PI + (y * y).sum(-1)) + logdet
 
 # %% ../nbs/00_core.ipynb #1fb9992e
-COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
-
 def _log_norm(diag: torch.Tensor, # (K, D) diagonals of the precision factors
              ) -> torch.Tensor: # (K,) the log-density's constant part per component
     "The normalising term $\\sum_d \\log (L_k)_{dd} - \\tfrac D2 \\log 2\\pi$ of each component."
@@ -387,11 +498,6 @@ def _log_prob_rows(X, # (N, D) points
         o = torch.linalg.vector_norm(y, dim=-1, out=out[s:s + n])   # one pass over the block: sqrt(sum_d y^2) ...
         yield s, o.square_().mul_(-0.5).add_(log_norm)             # ... squared back on the (n, K) result
 
-def _expand_factor(prec_chol, covariance_type: str, K: int, D: int):
-    "The factor in the kernels' layout: 'spherical' as (K, D) and 'tied' as (K, D, D), both expanded with stride 0."
-    if covariance_type == "spherical": return prec_chol[:, None].expand(K, D)
-    if covariance_type == "tied": return prec_chol[None].expand(K, D, D)
-    return prec_chol
 
 # %% ../nbs/00_core.ipynb #a030a729
 if HAS_TRITON:
@@ -553,90 +659,3 @@ class _FullLogProb(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         return _full_log_prob_backward(*ctx.saved_tensors, g)
-
-# %% ../nbs/00_core.ipynb #8002a8fe
-_PREC_SHAPES = {"full": "(K, D, D)", "tied": "(D, D)", "diag": "(K, D)", "spherical": "(K,)"}
-
-def _check_gaussian(X, means, prec_chol, covariance_type):
-    "Check the inputs of `gaussian_log_prob`; return (N, K, D)."
-    if covariance_type not in COVARIANCE_TYPES:
-        raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}; got {covariance_type!r}")
-    for name, t in (("X", X), ("means", means), ("precisions_cholesky", prec_chol)):
-        if not isinstance(t, torch.Tensor) or not t.is_floating_point():
-            raise ValueError(f"{name} must be a floating-point tensor; got {getattr(t, 'dtype', type(t).__name__)}")
-    if X.ndim != 2: raise ValueError(f"X must be 2-D (n_samples, n_features); got shape {tuple(X.shape)}")
-    N, D = X.shape
-    if means.ndim != 2 or means.shape[1] != D:
-        raise ValueError(f"means must have shape (n_components, {D}) to match X's {D} features; got {tuple(means.shape)}")
-    K = means.shape[0]
-    want = {"full": (K, D, D), "tied": (D, D), "diag": (K, D), "spherical": (K,)}[covariance_type]
-    if tuple(prec_chol.shape) != want:
-        raise ValueError(f"precisions_cholesky for covariance_type={covariance_type!r} must have shape "
-                         f"{_PREC_SHAPES[covariance_type]} = {want}; got {tuple(prec_chol.shape)}")
-    if len({X.dtype, means.dtype, prec_chol.dtype}) > 1 or len({X.device, means.device, prec_chol.device}) > 1:
-        raise ValueError(f"X, means and precisions_cholesky must share dtype and device; got "
-                         f"{X.dtype}/{means.dtype}/{prec_chol.dtype} on {X.device}/{means.device}/{prec_chol.device}")
-    return N, K, D
-
-def gaussian_log_prob(X: torch.Tensor, # (N, D) points
-                      means: torch.Tensor, # (K, D) component means
-                      precisions_cholesky: torch.Tensor, # factor of each precision; shape by covariance_type (table above)
-                      covariance_type: str = "full", # 'full', 'tied', 'diag' or 'spherical'
-                      backend: Backend = None, # None: Triton on CUDA, PyTorch on CPU; or force "triton" / "torch"
-                     ) -> torch.Tensor: # (N, K) log N(x_n | mu_k, Sigma_k)
-    "Log-density of every point under every Gaussian component, from the precisions' Cholesky factors."
-    N, K, D = _check_gaussian(X, means, precisions_cholesky, covariance_type)
-    L = _expand_factor(precisions_cholesky, covariance_type, K, D)
-    kind = "diag" if covariance_type in ("diag", "spherical") else "full"
-    if _use_triton(X, backend):
-        X, means = X.contiguous(), means.contiguous()
-        if kind == "diag": return _DiagLogProb.apply(X, means, L.contiguous())
-        return _FullLogProb.apply(X, means, L if covariance_type == "tied" else L.contiguous())
-    if torch.is_grad_enabled() and any(t.requires_grad for t in (X, means, L)):
-        return _log_prob_diag_grad(X, means, L) if kind == "diag" else _log_prob_full_grad(X, means, L)
-    out = torch.empty(N, K, dtype=X.dtype, device=X.device)
-    for _ in _log_prob_rows(X, means, L, kind, out): pass
-    return out
-
-# %% ../nbs/00_core.ipynb #78805e72
-def _sq_dist(X, C):
-    "(N, K) squared distances between rows of X and rows of C through one matrix product."
-    return ((X * X).sum(1, keepdim=True) - 2 * X @ C.T + (C * C).sum(1)).clamp_min(0)
-
-def kmeans_plusplus(X: torch.Tensor, # (N, D) points
-                    n_clusters: int, # K, the number of seeds
-                    generator: Optional[torch.Generator] = None, # a CPU generator, for reproducible draws
-                    sample_weight: Optional[torch.Tensor] = None, # (N,) weights, or None
-                   ): # centres (K, D), indices (K,) of the chosen points
-    "k-means++ seeding: each next seed drawn with probability proportional to w_n times its squared distance to the nearest seed."
-    N = X.shape[0]
-    w = torch.ones(N, dtype=torch.float64) if sample_weight is None else sample_weight.detach().double().cpu()
-    idx = torch.empty(n_clusters, dtype=torch.long)
-    idx[0] = torch.multinomial(w, 1, generator=generator)
-    d2 = _sq_dist(X, X[idx[:1]])[:, 0]
-    for j in range(1, n_clusters):
-        p = w * d2.double().cpu()
-        if not bool(p.sum() > 0): p = w           # every point already sits on a seed
-        idx[j] = torch.multinomial(p, 1, generator=generator)
-        d2 = torch.minimum(d2, _sq_dist(X, X[idx[j:j + 1]])[:, 0])
-    return X[idx.to(X.device)], idx
-
-def kmeans(X: torch.Tensor, # (N, D) points
-           n_clusters: int, # K
-           generator: Optional[torch.Generator] = None, # a CPU generator
-           sample_weight: Optional[torch.Tensor] = None, # (N,) weights, or None
-           max_iter: int = 10, # Lloyd iterations at most
-          ): # centres (K, D), labels (N,)
-    "A few weighted Lloyd iterations from k-means++ seeds; enough to initialise EM."
-    Xc = X - X.mean(0)                           # distances are shift invariant; centring limits cancellation
-    w = torch.ones(X.shape[0], dtype=X.dtype, device=X.device) if sample_weight is None else sample_weight.to(X.dtype)
-    C, _ = kmeans_plusplus(Xc, n_clusters, generator, sample_weight)
-    labels = None
-    for _ in range(max_iter):
-        new = _sq_dist(Xc, C).argmin(1)
-        if labels is not None and torch.equal(new, labels): break
-        labels = new
-        sums = torch.zeros_like(C).index_add_(0, labels, Xc * w[:, None])
-        mass = torch.zeros(n_clusters, dtype=X.dtype, device=X.device).index_add_(0, labels, w)
-        C = torch.where(mass[:, None] > 0, sums / mass.clamp_min(1e-300)[:, None], C)
-    return C + X.mean(0), labels
