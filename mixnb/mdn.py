@@ -24,8 +24,7 @@ if HAS_TRITON:
     import triton.language as tl
 
 # %% auto #0
-__all__ = ['VALUE_TOL', 'GRAD_TOL', 'mdn_log_joint_ref', 'mdn_nll_ref', 'mdn_nll_full_ref', 'mdn_nll', 'mdn_nll_full',
-           'MixtureDensity', 'MDN']
+__all__ = ['mdn_log_joint_ref', 'mdn_nll_ref', 'mdn_nll_full_ref', 'mdn_nll', 'mdn_nll_full', 'MixtureDensity', 'MDN']
 
 # %% ../nbs/02_mdn.ipynb #5ca40181
 from .core import log_prob_diag_ref, log_prob_full_ref, log_softmax_ref, logsumexp_ref
@@ -136,10 +135,6 @@ def mdn_nll_full(logits: torch.Tensor, # (N, K) unnormalised log mixing weights
     lj = logits - torch.log(diag).sum(-1) - 0.5 * (z * z).sum(-1)
     nll = (logsumexp(logits) - logsumexp(lj)) + 0.5 * D * LOG_2PI
     return _validated(nll, logits, means, diag, y, "the diagonal of scale_tril", validate)
-
-# %% ../nbs/02_mdn.ipynb #88eac696
-VALUE_TOL = {torch.float32: dict(rtol=1e-5, atol=1e-5), torch.float64: dict(rtol=1e-10, atol=1e-10)}
-GRAD_TOL = {torch.float32: dict(rtol=1e-4, atol=1e-4), torch.float64: dict(rtol=1e-10, atol=1e-10)}
 
 # %% ../nbs/02_mdn.ipynb #a18beb28
 def _mode_fixed_point(logits, means, scales=None, scale_tril=None, iters: int = 100, tol: float = 1e-7, chunk_elems: int = 1 << 22):
