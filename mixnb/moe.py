@@ -571,7 +571,7 @@ def check_moe_kernels(device="cpu", # where to run
                     check_kernel(f"moe._moe_mm_kernel moe._moe_dw_kernel ({case}, blocks {'x'.join(map(str, blocks))})",
                                  lambda x, w, gu, d: BACKENDS["triton"](x, w, experts, gu, d, blocks=blocks), ref, inputs, dt, tol=tol)
 
-# %% ../nbs/03_moe.ipynb #8533066a
+# %% ../nbs/03_moe.ipynb #062baf33
 if HAS_TRITON:
     @triton.jit
     def _moe_mm_kernel(x_ptr,        # (rows_x, K) input rows, row stride stride_xm, unit column stride
@@ -608,6 +608,8 @@ if HAS_TRITON:
             acc += tl.dot(xt, wt, input_precision=PRECISION)
         tl.store(y_ptr + rout[:, None] * stride_ym + n[None, :], acc.to(y_ptr.dtype.element_ty), mask=pm[:, None] & nm[None, :])
 
+# %% ../nbs/03_moe.ipynb #079a1d40
+if HAS_TRITON:
     @triton.jit
     def _moe_dw_kernel(x_ptr,        # (rows_x, K) right operand rows (gathered by x_idx if GATHER_X)
                        dy_ptr,       # (rows_dy, N) left operand rows (gathered by dy_idx if GATHER_DY)
@@ -638,7 +640,7 @@ if HAS_TRITON:
             acc += tl.dot(tl.trans(dyt), xt, input_precision=PRECISION)
         tl.store(dw_ptr + e * N * K + n[:, None] * K + kk[None, :], acc.to(dw_ptr.dtype.element_ty), mask=nm[:, None] & km[None, :])
 
-# %% ../nbs/03_moe.ipynb #fb13b89a
+# %% ../nbs/03_moe.ipynb #f8d629cd
 def _tiles(offsets: torch.Tensor, block_m: int):
     "Cut each expert's segment [offsets[e], offsets[e+1]) into tiles of block_m rows: (expert, first row, segment end) per tile."
     counts = offsets[1:] - offsets[:-1]
@@ -681,6 +683,7 @@ def _moe_dw(x, dy, offsets, N, K, blocks, x_idx=None, dy_idx=None):
         BLOCK_M=BM, BLOCK_N=BN, BLOCK_K=BK, PRECISION=_precision(x.dtype), ACC=_acc(x.dtype))
     return dw
 
+# %% ../nbs/03_moe.ipynb #c5acc7b5
 class _TritonExperts(torch.autograd.Function):
     "Unweighted expert outputs per token slot, (T*k, H), by the gather/scatter grouped GEMM kernels."
     @staticmethod
@@ -715,6 +718,7 @@ class _TritonExperts(torch.autograd.Function):
         dxs = _moe_mm(dh, gate_up_proj, T * k, tiles, H, I2, (1, H), blocks, scatter=order, zero=S < T * k)   # per slot
         return dxs.view(T, k, H).sum(1), None, None, None, d_gu, d_down, None, None
 
+# %% ../nbs/03_moe.ipynb #f3b5899a
 def experts_triton(x, weights, experts, gate_up_proj, down_proj,
                    blocks: Optional[tuple] = None, # (BLOCK_M, BLOCK_N, BLOCK_K); None: _blocks(x.dtype)
                   ):
