@@ -550,18 +550,23 @@ def _moe_case(T, H, I, E, k, dtype, device="cpu", seed=0):
     return [t.to(device) for t in (x, w, gu, d)], experts.to(device)
 
 _MOE_CHECK_SHAPES = ((37, 32, 48, 5, 2), (151, 40, 72, 3, 2))   # (T, H, I, E, k)
+_MOE_CHECK_TOL = {torch.float64: dict(rtol=1e-10, atol=1e-10), torch.float32: dict(rtol=1e-4, atol=1e-5),
+                  torch.float16: dict(rtol=1e-2, atol=1e-2), torch.bfloat16: dict(rtol=5e-2, atol=5e-2)}
 
 def check_moe_kernels(device="cpu", # where to run
                       backends=("grouped", "triton"), # the fast backends to check (Triton only where it runs)
                      ):
-    "Check the fast backends against the eager loop, forward and backward, in float64 and float32 (Triton at the GPU's block sizes and at small ones)."
+    "Check the fast backends against the eager loop, forward and backward, in float64, float32 and half precision (Triton at the GPU's block sizes and at small ones)."
     from mixnb.testing import check_kernel
     torch.manual_seed(0)                                       # check_kernel draws the output's cotangent
-    for dt in (torch.float64, torch.float32):
-        tol = {torch.float64: dict(rtol=1e-10, atol=1e-10), torch.float32: dict(rtol=1e-4, atol=1e-5)}[dt]
+    half = [torch.float16] + ([torch.bfloat16] if torch.device(device).type == "cuda" else [])   # the interpreter has no bfloat16
+    for dt in [torch.float64, torch.float32] + half:
+        tol = _MOE_CHECK_TOL[dt]
         for shape in _MOE_CHECK_SHAPES:
             inputs, experts = _moe_case(*shape, dt, device)
-            ref = lambda x, w, gu, d: experts_eager(x, w, experts, gu, d)
+            def ref(x, w, gu, d):
+                if dt not in half: return experts_eager(x, w, experts, gu, d)
+                return experts_eager(x.float(), w.float(), experts, gu.float(), d.float()).to(dt)   # in float32, rounded once
             case = "T={} H={} I={} E={} k={}".format(*shape)
             if "grouped" in backends:
                 check_kernel(f"moe grouped backend ({case})", lambda x, w, gu, d: BACKENDS["grouped"](x, w, experts, gu, d),
