@@ -96,7 +96,8 @@ def _read_npy(path: Path) -> tuple[list, list]:
     try: X = np.load(path, allow_pickle=False)
     except ValueError as e: raise UsageError(f"{path} is not a plain numeric .npy array ({e})") from None
     if X.dtype.kind not in "biuf": raise UsageError(f"{path} must be numeric; got an array of dtype {X.dtype}")
-    X = X.astype(np.float64).reshape(len(X), -1) if X.ndim == 1 else X.astype(np.float64)
+    X = X.astype(np.float64)
+    X = X[:, None] if X.ndim == 1 else X
     if X.ndim != 2: raise UsageError(f"{path} must be a table (n_samples, n_features); got an array of shape {X.shape}")
     return [str(j) for j in range(X.shape[1])], list(X.T)
 
@@ -144,7 +145,8 @@ def load_data(spec: str, # a .csv/.tsv/.npy/.parquet path, or a bundled data set
     elif spec in DATASETS: (names, cols, y, kind, tname), name = DATASETS[spec](seed), spec
     elif path.exists(): raise UsageError(f"{spec}: unsupported file type {path.suffix or '(none)'!r}; use one of {', '.join(READERS)}")
     else: raise UsageError(f"{spec!r} is neither a data file ({', '.join(READERS)}) nor a bundled data set ({', '.join(DATASETS)})")
-    if target is not None: y, tname, kind = _split_target(names, cols, target, name)
+    if target is not None and not (y is not None and str(target) == tname):      # a bundled target may be named too
+        y, tname, kind = _split_target(names, cols, target, name)
     text = [(n, c) for n, c in zip(names, cols) if c.dtype.kind == "U"]
     if text:
         n, c = text[0]
@@ -256,7 +258,8 @@ def plot_fit(X: np.ndarray, # (N, D) data
         fig.colorbar(ax.scatter(Z[:, 0], Z[:, 1], c=colour[idx], s=9, cmap="viridis"), ax=ax)
     else:
         _, codes = np.unique(colour[idx], return_inverse=True)
-        ax.scatter(Z[:, 0], Z[:, 1], c=codes, s=9, cmap="tab10" if codes.max() < 10 else "viridis", alpha=0.7)
+        few = codes.max() < 10
+        ax.scatter(Z[:, 0], Z[:, 1], c=codes, s=9, cmap="tab10" if few else "viridis", vmin=0, vmax=9 if few else None, alpha=0.7)
     if means is not None:
         M = (means - center) @ P
         ax.scatter(M[:, 0], M[:, 1], marker="X", s=160, c="black", edgecolors="white", linewidths=1.2, label="means")
