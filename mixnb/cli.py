@@ -400,6 +400,11 @@ def check_data(data: Data, # loaded by `load_data`
                              f"column with --target, or use --model moe-classifier")
     return data
 
+def _load_for(spec: ModelSpec, a, need_target: bool = True) -> Data:
+    "Load DATA for the model `spec`: refuse --target if the model takes none, then check the data suits the model."
+    if a.target is not None and not spec.needs_target: raise _takes_no_target(spec)
+    return check_data(load_data(a.data, seed=a.seed, target=a.target if spec.needs_target else None), spec, need_target)
+
 # %% ../nbs/90_cli.ipynb #5f7a9921
 FIT_FILES = ("model", "predictions.csv", "figure.png", "summary.json")
 
@@ -444,8 +449,7 @@ def cmd_fit(a) -> int:
     "Fit a model to DATA and write the model, predictions, figure and summary into --out."
     spec, out = MODELS[a.model], Path(a.out)
     _check_out_dir(out, a.force)
-    if a.target is not None and not spec.needs_target: raise _takes_no_target(spec)
-    data = check_data(load_data(a.data, seed=a.seed, target=a.target if spec.needs_target else None), spec)
+    data = _load_for(spec, a)
     N, D = data.X.shape
     if a.k > N: raise UsageError(f"-k {a.k} is more than the {N} rows of {data.name}; lower -k")
     model = spec.build(spec.model_class(), a)
@@ -489,8 +493,7 @@ def load_model(model_dir: str, # a `fit` --out folder, or the model/ folder insi
 
 def _data_for(model, spec: ModelSpec, a, need_target: bool) -> Data:
     "Load DATA for a saved model: a target only for a model that takes one, and the model's number of features."
-    if a.target is not None and not spec.needs_target: raise _takes_no_target(spec)
-    data = check_data(load_data(a.data, seed=a.seed, target=a.target if spec.needs_target else None), spec, need_target)
+    data = _load_for(spec, a, need_target)
     D = int(model.n_features_in_)
     if data.X.shape[1] != D:
         hint = "; if it holds the target, name it with --target" if spec.needs_target and a.target is None and data.X.shape[1] == D + 1 else ""
