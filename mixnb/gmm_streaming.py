@@ -19,7 +19,8 @@ from .gmm import COVARIANCE_ESTIMATORS, GaussianMixture, adaptive_precisions_cho
 from .base import check_array, check_real, fit_device, make_generator, run_em
 
 # %% auto #0
-__all__ = ['Moments', 'chunk_moments', 'merge_moments', 'params_from_moments', 'chunk_source', 'fit_chunks', 'partial_fit']
+__all__ = ['Moments', 'chunk_moments', 'merge_moments', 'params_from_moments', 'reseed_empty', 'moments_m_step',
+           'warn_regularised', 'chunk_source', 'fit_chunks', 'partial_fit']
 
 # %% ../nbs/01b_gmm_streaming.ipynb #4dc7943d
 class Moments(NamedTuple):
@@ -96,7 +97,7 @@ def _pooled_scatter(m: Moments, covariance_type: str) -> torch.Tensor:
                "diag": lambda: m.n @ (d * d), "spherical": lambda: m.n @ (d * d).sum(1)}[covariance_type]()
     return (within + between) / n
 
-def _reseed_empty(m: Moments, # statistics after an E-step
+def reseed_empty(m: Moments, # statistics after an E-step
                   covariance_type: str,
                   rows: torch.Tensor, # (n, D) points to draw new means from
                   unit: float, # the mass of one average point (mean sample weight, or 1/batch size for stepwise EM)
@@ -122,7 +123,7 @@ def _max_reg(m: Moments, covariance_type: str) -> float:
     trace = pooled.diagonal().sum() if pooled.ndim == 2 else pooled.sum()
     return 1e-3 * float(trace) / m.mean.shape[1]
 
-def _m_step(model: GaussianMixture, # supplies reg_covar and covariance_type
+def moments_m_step(model: GaussianMixture, # supplies reg_covar and covariance_type
             m: Moments, # centred statistics of all the data (or the running average)
             floor: float, # added to every n_k
             dtype: torch.dtype, # the working dtype of the fit
@@ -137,7 +138,7 @@ def _m_step(model: GaussianMixture, # supplies reg_covar and covariance_type
                          f"(standardise the features) or fit with dtype=torch.float64")
     return (nk / nk.sum()).to(dtype), means.to(dtype), cov.to(dtype), pc.to(dtype)
 
-def _warn_regularised(used: dict, reg_covar: float):
+def warn_regularised(used: dict, reg_covar: float):
     "Warn, as `fit` does, when some covariances needed more regularisation than `reg_covar` ({component: what they got})."
     if not used: return
     which = ", ".join(f"{k}: {r:.3g}" for k, r in sorted(used.items(), key=lambda kv: str(kv[0])))
@@ -324,12 +325,12 @@ def fit_chunks(model: GaussianMixture, # the model to fit; its constructor param
         return tuple(t.to(dtype) for t in previous), model.lower_bound_
     def step(params, n_iter):
         ll, W, N, m, last = _stream_e_step(passes, params, model.covariance_type, dtype, device, D)
-        m = _reseed_empty(m, model.covariance_type, rows if do_init and not user_init else last, W / N, eps, gen)
-        params = _m_step(model, m, 10 * eps, dtype, used)
+        m = reseed_empty(m, model.covariance_type, rows if do_init and not user_init else last, W / N, eps, gen)
+        params = moments_m_step(model, m, 10 * eps, dtype, used)
         for k, r in used.items(): used_any[k] = max(r, used_any.get(k, 0.0))
         return params, ll / W                                # lower bound: weighted mean log p(x_n) under the E-step's parameters
     best = run_em(start, step, model.n_init if do_init else 1, model.max_iter, model.tol, model.verbose, "chunked EM")
-    _warn_regularised(used_any, model.reg_covar)
+    warn_regularised(used_any, model.reg_covar)
     model._set_parameters(best.params)
     model.converged_, model.n_iter_, model.lower_bound_, model.lower_bounds_ = best.converged, best.n_iter, best.lower_bound, best.lower_bounds
     model.n_features_in_, model._fit_on_tensor = D, is_tensor
@@ -372,10 +373,10 @@ def partial_fit(model: GaussianMixture, # the model to update
         rho = (t + learning_offset) ** -learning_decay
         stats = merge_moments(state["stats"], m, model.covariance_type, alpha=1 - rho, beta=rho)
     eps = torch.finfo(Xt.dtype).eps
-    stats = _reseed_empty(stats, model.covariance_type, Xt, 1 / N, eps, gen)
+    stats = reseed_empty(stats, model.covariance_type, Xt, 1 / N, eps, gen)
     before = dict(used)
-    model._set_parameters(_m_step(model, stats, 10 * eps / N, Xt.dtype, used))
-    if used != before: _warn_regularised(used, model.reg_covar)
+    model._set_parameters(moments_m_step(model, stats, 10 * eps / N, Xt.dtype, used))
+    if used != before: warn_regularised(used, model.reg_covar)
     scores = scores + [float((w @ log_prob.double()) / W)]
     model.n_batch_iter_, model.batch_scores_ = t + 1, scores
     model.n_iter_, model.lower_bound_, model.lower_bounds_, model.converged_ = 0, -math.inf, [], False   # no batch EM run
