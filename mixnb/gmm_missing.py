@@ -216,7 +216,7 @@ def expected_moments(X: torch.Tensor, # (N, D) points, NaN where missing
     w = torch.ones(N, dtype=f64, device=X.device) if sample_weight is None else sample_weight.to(f64)
     full = covariance_type in ("full", "tied")
     log_prob = None if weights is None else torch.empty(N, dtype=X.dtype, device=X.device)
-    acc, cond = None, torch.zeros((K, D, D) if full else (K, D), dtype=f64, device=X.device)
+    total, cond = None, torch.zeros((K, D, D) if full else (K, D), dtype=f64, device=X.device)
     for rows, logp, xhat, c in _completed_blocks(X, means, covariances, covariance_type, patterns, True, True, max_points):
         if weights is None: rb = resp[rows]
         else:
@@ -225,16 +225,16 @@ def expected_moments(X: torch.Tensor, # (N, D) points, NaN where missing
             rb = log_softmax(wlp, dim=1).exp()
         r = rb.to(f64) * w[rows, None]                             # r~_nk = w_n r_nk
         m = _block_moments(xhat, r, full)
-        acc = m if acc is None else merge_moments(acc, m, "full" if full else "diag")
+        total = m if total is None else merge_moments(total, m, "full" if full else "diag")
         if c is not None:                                          # + sum_p R_pk C_pk over the block's patterns
             C, local = c
             mass = torch.zeros(C.shape[0], K, dtype=f64, device=X.device).index_add_(0, local, r)
             cond += torch.einsum("pk,pkde->kde", mass, C.expand(-1, K, -1, -1))
         elif not full: cond += r.T @ torch.isnan(X[rows]).to(f64)  # missing mass per component and feature
     if not full: cond = cond * (covariances.to(f64) if covariance_type == "diag" else covariances.to(f64)[:, None])
-    scatter = acc.scatter + cond
+    scatter = total.scatter + cond
     typed = {"full": scatter, "tied": scatter.sum(0), "diag": scatter, "spherical": scatter.sum(1)}[covariance_type]
-    return Moments(acc.n, acc.mean, typed), log_prob
+    return Moments(total.n, total.mean, typed), log_prob
 
 def estimate_gaussian_parameters_missing(X: torch.Tensor, # (N, D) points, NaN where missing
                                          resp: torch.Tensor, # (N, K) responsibilities from the marginal densities

@@ -131,12 +131,12 @@ def moments_m_step(model: GaussianMixture, # supplies reg_covar and covariance_t
            ): # (weights, means, covariances, precisions_cholesky) in `dtype`
     "One M-step on centred statistics, factorised with `fit`'s adaptive regularisation."
     nk, means, cov = params_from_moments(m, model.reg_covar, model.covariance_type, floor)
-    pc, cov, more = adaptive_precisions_cholesky(cov, model.covariance_type, model.reg_covar, _max_reg(m, model.covariance_type), used)
+    prec_chol, cov, more = adaptive_precisions_cholesky(cov, model.covariance_type, model.reg_covar, _max_reg(m, model.covariance_type), used)
     used.update(more)
     if not bool(torch.isfinite(cov.to(dtype)).all()):
         raise ValueError(f"the covariances overflow {dtype} (variances up to {float(cov.abs().max()):.3g}): scale the input "
                          f"(standardise the features) or fit with dtype=torch.float64")
-    return (nk / nk.sum()).to(dtype), means.to(dtype), cov.to(dtype), pc.to(dtype)
+    return (nk / nk.sum()).to(dtype), means.to(dtype), cov.to(dtype), prec_chol.to(dtype)
 
 def warn_regularised(used: dict, reg_covar: float):
     "Warn, as `fit` does, when some covariances needed more regularisation than `reg_covar` ({component: what they got})."
@@ -265,21 +265,21 @@ def _stream_e_step(passes, # chunk_source(...): a fresh iterator of (X, w) chunk
                    covariance_type: str, dtype, device, D: int,
                   ): # sum of w log p, total weight, rows, merged Moments, last chunk
     "One pass: the E-step on every chunk, its statistics merged into one summary."
-    weights, means, _, pc = params
+    weights, means, _, prec_chol = params
     ll = torch.zeros((), dtype=torch.float64, device=device)
-    W, N, acc, last = 0.0, 0, None, None
+    W, N, total, last = 0.0, 0, None, None
     for i, (X, w) in enumerate(passes()):
         Xt, wt = _read_chunk(X, w, i, dtype, device, D)
         if Xt.shape[0] == 0: continue
-        log_prob, log_resp = estimate_log_resp(Xt, weights, means, pc, covariance_type)
+        log_prob, log_resp = estimate_log_resp(Xt, weights, means, prec_chol, covariance_type)
         m = chunk_moments(Xt, log_resp.exp(), covariance_type, wt)
         ll = ll + (log_prob.double().sum() if wt is None else wt @ log_prob.double())
         W, N = W + (Xt.shape[0] if wt is None else wt.sum()), N + Xt.shape[0]
-        acc, last = (m if acc is None else merge_moments(acc, m, covariance_type)), Xt
+        total, last = (m if total is None else merge_moments(total, m, covariance_type)), Xt
     W = float(W)
     if N == 0: raise ValueError("data holds no rows")
     if not W > 0: raise ValueError("sample_weight must not be all zero")
-    return float(ll), W, N, acc, last
+    return float(ll), W, N, total, last
 
 def _first_pass(passes, dtype, device, sample: bool, size: int, gen):
     "Read the data once into a reservoir sample (sample=True), or only its first chunk. The first chunk fixes D, and the dtype and device where not given."
@@ -364,8 +364,8 @@ def partial_fit(model: GaussianMixture, # the model to update
             raise ValueError(f"the first mini-batch has n_samples={N} rows, fewer than n_components={model.n_components}: "
                              f"start with a larger batch")
         else: params = model._initialize(Xt, w, gen)
-    weights, means, _, pc = params
-    log_prob, log_resp = estimate_log_resp(Xt, weights, means, pc, model.covariance_type)
+    weights, means, _, prec_chol = params
+    log_prob, log_resp = estimate_log_resp(Xt, weights, means, prec_chol, model.covariance_type)
     m = chunk_moments(Xt, log_resp.exp(), model.covariance_type, w)
     m = Moments(m.n / W, m.mean, m.scatter / W)                    # per unit weight, so batches of any size count alike
     if fresh: stats = m
