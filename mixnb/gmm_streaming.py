@@ -240,8 +240,6 @@ class _Reservoir:
 # %% ../nbs/01b_gmm_streaming.ipynb #0ae53e08
 def _fitted_params(model: GaussianMixture) -> tuple:
     "The fitted tensors (weights, means, covariances, precisions_cholesky) of `model`, on its device, whatever it was fitted on."
-    if "_means" not in model.__dict__:    # GaussianMixture that keeps its fitted tensors public (until nbs/01_gmm stores them privately)
-        return model.weights_, model.means_, model.covariances_, model.precisions_cholesky_
     return model._weights, model._means, model._covariances, model._precisions_cholesky
 
 def _as_weights(w, n: int, name: str, device) -> torch.Tensor:
