@@ -123,16 +123,17 @@ def _pattern_blocks(X, # (N, D) points, NaN where missing
             valid = j[None] < c[:, None]                       # (Pb, cmax) real rows
             pos = torch.where(valid, (torch.cumsum(c, 0) - c)[:, None] + j[None], 0)
             xp, take = Xs[s0:s1][pos], (lambda t, valid=valid: t[valid])   # (Pb, cmax, D); `take` un-pads, in sorted order
-        ob = obs[:, None, :]
+        ob, complete = obs[:, None, :], p1 - p0 == 1 and bool(obs.all())   # complete rows: nothing to mask or fill in
         const = obs.sum(1, keepdim=True).to(X.dtype) * LOG_2PI  # (Pb, 1) |o| log 2 pi
         logp = torch.empty(s1 - s0, K, dtype=X.dtype, device=X.device)
-        xhat = torch.empty(K, s1 - s0, D, dtype=X.dtype, device=X.device) if want_xhat else None
+        xhat = torch.empty(K, s1 - s0, D, dtype=X.dtype, device=X.device) if want_xhat and not complete else None
         for k in range(K):
             kf = 0 if tied else k
-            rho = torch.where(ob, xp - means[k], 0)            # residuals, zero at the missing coordinates
+            rho = xp - means[k] if complete else torch.where(ob, xp - means[k], 0)   # residuals, zero at the missing coordinates
             y = rho @ U[:, kf]                                 # (Pb, cmax, D)
             logp[:, k] = take(-0.5 * (const + (y * y).sum(-1)) + logdet[:, kf, None])
-            if want_xhat: xhat[k] = take(torch.where(ob, xp, means[k] + y @ V[:, kf].mT))
+            if xhat is not None: xhat[k] = take(torch.where(ob, xp, means[k] + y @ V[:, kf].mT))
+        if want_xhat and complete: xhat = Xs[s0:s1].expand(K, -1, -1)      # the points themselves, for every component
         cond = None
         if want_cond and not bool(obs.all()):                  # C_pk = Σ - (Σ U°)(Σ U°)ᵀ, zero outside the missing block
             Vo = cov64 @ (U64 * obs[:, None, None, :])         # the missing columns of U zeroed
