@@ -9,7 +9,6 @@ import math
 from functools import partial
 from typing import NamedTuple, Optional
 
-import numpy as np
 import torch
 
 from .core import COVARIANCE_TYPES, LOG_2PI, log_softmax, logsumexp
@@ -73,13 +72,6 @@ def observed_precisions_cholesky(covariances: torch.Tensor, # (K, D, D) full cov
 def _check_covariance_type(covariance_type):
     if covariance_type not in COVARIANCE_TYPES:
         raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}; got {covariance_type!r}")
-
-def _full_covariances(covariances: torch.Tensor, K: int, D: int, covariance_type: str) -> torch.Tensor:
-    "The covariances as (K, D, D) matrices (a view where possible): tied is shared, diag and spherical are diagonal."
-    if covariance_type == "full": return covariances
-    if covariance_type == "tied": return covariances.expand(K, D, D)
-    var = covariances if covariance_type == "diag" else covariances[:, None].expand(K, D)
-    return torch.diag_embed(var)
 
 def _marginal_diag(X, # (n, D) points of one block, NaN where missing
                    means, # (K, D)
