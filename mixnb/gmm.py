@@ -869,14 +869,14 @@ def fused_e_step(X: torch.Tensor, # (N, D) points
     logw = torch.log(weights.to(X.dtype)).contiguous()
     lse = torch.empty(N, dtype=X.dtype, device=X.device)
     out = torch.empty(N, K, dtype=X.dtype, device=X.device)
-    two = K > _TILE_K_MAX if two_pass is None else bool(two_pass)
-    bk = 1 if two else max(2, triton.next_power_of_2(K))
+    two_passes = K > _TILE_K_MAX if two_pass is None else bool(two_pass)
+    bk = 1 if two_passes else max(2, triton.next_power_of_2(K))
     if full: bd, bn = max(16, min(32, triton.next_power_of_2(D))), (64 if X.dtype != torch.float64 else 32)
     else: bd, bn = min(64, triton.next_power_of_2(D)), 64
-    if not two: bn = max(16, min(bn, 4096 // bk))           # keep the tile at most 4096 values
+    if not two_passes: bn = max(16, min(bn, 4096 // bk))           # keep the tile at most 4096 values
     if INTERPRET and not gpu_blocks: bn = 1024                 # the interpreter runs programs one by one: fewer, larger ones
     _fused_e_step_kernel[(triton.cdiv(N, bn),)](X, means, L, bias, logw, lse, out, N, K, D, X.stride(0), L.stride(0),
-                                                BLOCK_N=bn, BLOCK_K=bk, BLOCK_D=bd, FULL=full, TWO_PASS=two, LOG=log,
+                                                BLOCK_N=bn, BLOCK_K=bk, BLOCK_D=bd, FULL=full, TWO_PASS=two_passes, LOG=log,
                                                 ACC=_acc(X.dtype), PRECISION="ieee")
     return lse, out
 
