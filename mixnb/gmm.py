@@ -26,7 +26,7 @@ if HAS_TRITON:
 # %% auto #0
 __all__ = ['COVARIANCE_ESTIMATORS', 'gaussian_parameters_ref', 'estimate_gaussian_parameters', 'precisions_cholesky',
            'adaptive_precisions_cholesky', 'precisions_cholesky_from_precisions', 'precisions_from_cholesky',
-           'estimate_log_resp', 'fused_e_step', 'fused_gaussian_parameters', 'GaussianMixture']
+           'estimate_log_resp', 'GaussianMixture', 'fused_e_step', 'fused_gaussian_parameters']
 
 # %% ../nbs/01_gmm.ipynb #f2ed1bf4
 def _covariance_full(X, # (N, D) centred points, float64
@@ -97,123 +97,6 @@ def estimate_gaussian_parameters(X: torch.Tensor, # (N, D) points, any float dty
         out = _blocked_gaussian_parameters(X, resp, reg_covar, covariance_type, w)   # the CPU: blocked GEMMs (Making it fast)
         if out is not None: return out
     return gaussian_parameters_ref(X, resp, reg_covar, covariance_type, sample_weight)
-
-# %% ../nbs/01_gmm.ipynb #0a8104cd
-def _dense_moments(X, # (N, D) points, float32 or float64
-                   resp, # (N, K) responsibilities
-                   wd, # (N,) sample weights in X's dtype, or None when all are 1
-                   sd, # (D,) the shift, in X's dtype
-                   cols, # (K',) the components to sum, or None for all K
-                   full: bool, # second moments as (K', D, D) matrices (full) or per feature (diag)
-                   block_elems: int, flush_rows: int,
-                  ): # float64 sums: [N_k, S_k (, Q_k)] (K', E); C_k (K', D, D) when full, else None
-    "Moment sums of the components `cols` over every row: one GEMM per block of rows, in X's dtype over `flush_rows` rows, then float64."
-    N, D = X.shape
-    K, dt = (resp.shape[1] if cols is None else len(cols)), X.dtype
-    E = 1 + D if full else 1 + 2 * D                     # columns [1, x - shift] (full) or [1, x - shift, (x - shift)^2]
-    B = min(N, max(16, block_elems // (K * D if full else E + K)))
-    A = torch.empty(B, E, dtype=dt)
-    A[:, 0] = 1
-    Wbuf = torch.empty(B, K, D, dtype=dt) if full else None
-    part = [torch.zeros(K, E, dtype=dt)] + ([torch.zeros(K * D, D, dtype=dt)] if full else [])
-    acc = [torch.zeros(p.shape, dtype=torch.float64) for p in part]
-    pending = 0
-    for s in range(0, N, B):
-        n = min(N, s + B) - s
-        a, r = A[:n], resp[s:s + n]
-        if cols is not None: r = r.index_select(1, cols)
-        xc = torch.sub(X[s:s + n], sd, out=a[:, 1:1 + D])
-        if not full: torch.mul(xc, xc, out=a[:, 1 + D:])
-        if wd is not None: r = r * wd[s:s + n, None]     # r~_nk = w_n r_nk
-        torch.addmm(part[0], r.T, a, out=part[0])        # the GEMM adds onto the running sum (beta = 1)
-        if full:                                         # all components' second moments in one product: (K D, n) @ (n, D)
-            W = torch.mul(r[:, :, None], xc[:, None, :], out=Wbuf[:n])
-            torch.addmm(part[1], W.view(n, K * D).T, xc, out=part[1])
-        pending += n
-        if pending >= flush_rows or s + n == N:
-            for p, q in zip(part, acc): q += p; p.zero_()
-            pending = 0
-    return acc[0], (acc[1].view(K, D, D) if full else None)
-
-# %% ../nbs/01_gmm.ipynb #8f15cb8b
-def _sparse_moments(X, # (N, D) points, float32 or float64
-                    r, # (N,) one component's responsibilities, mostly exact zeros
-                    rows, # (M,) the rows where r is not 0
-                    wd, # (N,) sample weights in X's dtype, or None when all are 1
-                    sd, # (D,) the shift, in X's dtype
-                    chunk: int, # rows gathered at a time
-                   ): # float64 sums [N_k, S_k] (1 + D,), C_k (D, D), around the shift
-    "Moment sums of one full-covariance component over the rows where its responsibility is not 0, a chunk of gathered rows at a time."
-    D, f64 = X.shape[1], torch.float64
-    first, second = torch.zeros(1 + D, dtype=f64), torch.zeros(D, D, dtype=f64)
-    for s in range(0, rows.shape[0], chunk):
-        idx = rows[s:s + chunk]
-        xc = X.index_select(0, idx).sub_(sd)             # (n, D) the chunk's rows, shifted
-        rk = r.index_select(0, idx)
-        if wd is not None: rk = rk * wd.index_select(0, idx)
-        n = rk.sum(dtype=f64)
-        m = (rk @ xc / n).to(X.dtype)                    # the chunk's own mean: centred on it, its products lose no digits
-        xc.sub_(m)
-        W = rk[:, None] * xc
-        t, m = W.sum(0).double(), m.double()             # t = sum r (x - m), about 0
-        first[0] += n
-        first[1:] += t + n * m
-        second += (W.T @ xc).double() + torch.outer(t, m) + torch.outer(m, t) + n * torch.outer(m, m)
-    return first, second
-
-# %% ../nbs/01_gmm.ipynb #defd38c9
-def _blocked_gaussian_parameters(X, # (N, D) points, float32 or float64, on the CPU
-                                 resp, # (N, K) responsibilities
-                                 reg_covar: float,
-                                 covariance_type: str, # 'full', 'diag' or 'spherical'
-                                 w, # (N,) float64 sample weights
-                                 block_elems: int = 1 << 18, # about this many products per block of rows
-                                 flush_rows: int = 2048, # rows summed in X's dtype before the sums move to float64
-                                 sparse_rows: int = 8192, # rows gathered at a time for a sparse component
-                                 sparse_frac: float = 0.25, # full: a component with at most this fraction of nonzero r_nk sums only those rows
-                                 max_gain: float = 1e-4, # the largest relative error the one-pass moments may carry
-                                ): # nk (K,), means (K, D), covariances, all float64; None if the products overflow
-    "The M-step in blocks of rows, products in X's dtype: dense GEMMs over all rows, or for a full component with few nonzero r_nk, over those rows only."
-    N, D = X.shape
-    K, dt, f64 = resp.shape[1], X.dtype, torch.float64
-    wd = w.to(dt)
-    shift = (X.T @ wd).double() / w.sum()                # (D,) weighted data mean (any shift is exact; this one helps)
-    sd = shift.to(dt)
-    wd = None if bool((w == 1).all()) else wd
-    full = covariance_type == "full"
-    nonzero = resp != 0 if full else None                # (N, K) where r_nk is not exactly 0
-    is_sparse = nonzero.sum(0) <= sparse_frac * N if full else torch.zeros(K, dtype=torch.bool)
-    first = torch.empty(K, 1 + D if full else 1 + 2 * D, dtype=f64)
-    S = torch.empty(K, D, D, dtype=f64) if full else None
-    if not bool(is_sparse.all()):                        # the dense components: every row, all of them at once
-        cols = torch.nonzero(~is_sparse).flatten() if bool(is_sparse.any()) else None
-        f, c = _dense_moments(X, resp, wd, sd, cols, full, block_elems, flush_rows)
-        first[slice(None) if cols is None else cols] = f
-        if full: S[slice(None) if cols is None else cols] = c
-    for k in torch.nonzero(is_sparse).flatten().tolist():   # the sparse ones: their own rows only
-        first[k], S[k] = _sparse_moments(X, resp[:, k], torch.nonzero(nonzero[:, k]).flatten(), wd, sd, sparse_rows)
-    if not bool(torch.isfinite(first).all()) or (full and not bool(torch.isfinite(S).all())): return None   # products beyond X's dtype's range: the caller goes to float64
-    nk, s1 = first[:, 0], first[:, 1:1 + D]
-    if not full: S = first[:, 1 + D:]
-    nk = nk + 10 * torch.finfo(dt).eps
-    means_c = s1 / nk[:, None]                           # (K, D) centred means
-    if full: cov = S / nk[:, None, None] - means_c[:, :, None] * means_c[:, None, :]
-    else: cov = S / nk[:, None] - means_c * means_c
-    # a one-pass moment loses digits in proportion to (mean - shift)^2 / variance: redo exactly those components that need it
-    var = torch.diagonal(cov, dim1=1, dim2=2) if full else cov
-    gain = (means_c * means_c / var.clamp_min(1e-300)).amax(1) * torch.finfo(dt).eps
-    redo = torch.nonzero(~(gain <= max_gain)).flatten().tolist()
-    if redo:
-        Xc = X.to(f64) - shift
-        for k in redo:
-            rk = resp[:, k].to(f64) * w
-            diff = Xc - means_c[k]
-            cov[k] = ((rk[:, None] * diff).T @ diff if full else rk @ (diff * diff)) / nk[k]
-    if full: cov = cov + reg_covar * torch.eye(D, dtype=f64)
-    else:
-        cov = cov + reg_covar
-        if covariance_type == "spherical": cov = cov.mean(1)
-    return nk, means_c + shift, cov
 
 # %% ../nbs/01_gmm.ipynb #42c28cd4
 def _ill_defined(which) -> ValueError:
@@ -317,6 +200,16 @@ def precisions_from_cholesky(prec_chol: torch.Tensor, # the factors U, shape by 
     "Precision matrices from their Cholesky factors."
     return prec_chol @ prec_chol.mT if covariance_type in ("full", "tied") else prec_chol * prec_chol
 
+# %% ../nbs/01_gmm.ipynb #271f7fb3
+def _covariances_from_cholesky(prec_chol: torch.Tensor, covariance_type: str) -> torch.Tensor:
+    "Covariances from precision factors: (U Uᵀ)⁻¹ = U⁻ᵀ U⁻¹, or 1/U² for the diagonal types; computed in float64."
+    U = prec_chol.double()
+    if covariance_type in ("full", "tied"):
+        eye = torch.eye(U.shape[-1], dtype=U.dtype, device=U.device).expand_as(U)
+        Uinv = torch.linalg.solve_triangular(U, eye, upper=True)
+        return (Uinv.mT @ Uinv).to(prec_chol.dtype)
+    return (1 / (U * U)).to(prec_chol.dtype)
+
 # %% ../nbs/01_gmm.ipynb #9b8996df
 def estimate_log_resp(X: torch.Tensor, # (N, D) points
                       weights: torch.Tensor, # (K,) mixing weights pi
@@ -331,334 +224,6 @@ def estimate_log_resp(X: torch.Tensor, # (N, D) points
         return _log_resp_cpu(X, weights, means, prec_chol, covariance_type, out)
     wlp = gaussian_log_prob(X, means, prec_chol, covariance_type) + torch.log(weights)
     return logsumexp(wlp, dim=1), log_softmax(wlp, dim=1)
-
-def _normalise_log_rows(l, # (N, K) weighted log-densities l_nk; overwritten with log r_nk
-                        lse, # (N, 1) where log p(x_n) = logsumexp_k l_nk goes
-                        resp=None, # (N, K) where r_nk goes, or None when only log p is wanted
-                        chunk: int = 1 << 15, # rows per pass: every operation below is one pass over chunk x K values
-                       ):
-    "The CPU E-step's normalisation without autograd: log p(x_n), log r_nk and r_nk from l_nk, one exp per pair."
-    # exp(l_nk - max_k l_nk) lies in [0, 1]. With separated components most arguments are hundreds below zero, and the
-    # CPU's vectorised exp takes a slow path (ten times slower) on any vector holding an argument whose result underflows;
-    # denormal results would then slow down every product of the M-step as much. So the arguments are floored at lo, where
-    # exp(lo) = tiny / eps (1e-31 in float32, 1e-292 in float64) is far from underflow, and results at the floor are set
-    # to 0: a responsibility below that is zero to the working precision in every sum the M-step forms.
-    N, K = l.shape
-    lo = math.log(torch.finfo(l.dtype).tiny / torch.finfo(l.dtype).eps)
-    scratch = torch.empty(min(N, chunk), K, dtype=l.dtype) if resp is None else None
-    for s in range(0, N, chunk):
-        n = min(N, s + chunk) - s
-        lc, ln = l[s:s + n], lse[s:s + n]
-        r = scratch[:n] if resp is None else resp[s:s + n]
-        m = lc.amax(1, keepdim=True)                     # (n, 1) row maxima
-        if not math.isfinite(float(m.sum())):            # a row no component explains (or overflow): the general path
-            ln.copy_(logsumexp(lc, dim=1)[:, None]); lc.copy_(log_softmax(lc, dim=1)); torch.exp(lc, out=r)
-            continue
-        torch.nn.functional.threshold_(torch.sub(lc, m, out=r).clamp_min_(lo).exp_(), 1.5 * math.exp(lo), 0.0)
-        ssum = r.sum(1, keepdim=True)                    # sum_k exp(l_nk - max), in [1, K]
-        r.div_(ssum)                                     # r_nk, without a second exp
-        torch.add(ssum.log_(), m, out=ln)                # log p(x_n)
-        lc.sub_(ln)                                      # log r_nk
-
-def _log_resp_cpu(X, weights, means, prec_chol, covariance_type: str, out=None,
-                 ): # log p(x_n) (N,), log r_nk (N, K) (with the responsibilities r_nk attached as `.resp`)
-    "The CPU E-step without autograd: the log-densities a block of rows at a time (one GEMM each), then `_normalise_log_rows`."
-    N, K, D = _check_gaussian(X, means, prec_chol, covariance_type)
-    log_resp, resp = out if out is not None else (torch.empty(N, K, dtype=X.dtype), torch.empty(N, K, dtype=X.dtype))
-    log_norm = torch.empty(N, 1, dtype=X.dtype)
-    L = _expand_factor(prec_chol, covariance_type, K, D)
-    kind = "diag" if covariance_type in ("diag", "spherical") else "full"
-    # l_nk = log pi_k + log N(x_n); for 'full', blocks of about 2^21 whitened coordinates: fewer, larger GEMMs, which two threads share better
-    for _ in _log_prob_rows(X, means, L, kind, log_resp, add=torch.log(weights), block_elems=1 << (21 if kind == "full" else 19)): pass
-    _normalise_log_rows(log_resp, log_norm, resp)
-    log_resp.resp = resp
-    return log_norm[:, 0], log_resp
-
-# %% ../nbs/01_gmm.ipynb #a328282b
-if HAS_TRITON:
-    from mixnb.core import _full_quad
-
-    @triton.jit
-    def _component_log_prob(x_ptr, mu_ptr, pc_ptr, bias_ptr, logw_ptr,
-                            rows, rmask, k, D, stride_xn, stride_pk,
-                            BLOCK_N: tl.constexpr, BLOCK_D: tl.constexpr, FULL: tl.constexpr,
-                            ACC: tl.constexpr, PRECISION: tl.constexpr):
-        "(BLOCK_N,) weighted log-densities log pi_k + log N(x_n | mu_k, Sigma_k) of the rows `rows` under component `k`."
-        quad = tl.zeros((BLOCK_N,), ACC)
-        if FULL:                                               # q = ||(x - mu_k) L_k||^2: core's device function
-            quad = _full_quad(x_ptr, mu_ptr, pc_ptr, rows, rmask, k, D, stride_xn, stride_pk, BLOCK_N, BLOCK_D, ACC, PRECISION)
-        else:                                                  # q = sum_d ((x_d - mu_kd) p_kd)^2, p_k at pc_ptr + k*stride_pk + d
-            for d0 in range(0, D, BLOCK_D):
-                dd = d0 + tl.arange(0, BLOCK_D)
-                dmask = dd < D
-                x = tl.load(x_ptr + rows[:, None] * stride_xn + dd[None, :], mask=rmask[:, None] & dmask[None, :], other=0.0).to(ACC)
-                mu = tl.load(mu_ptr + k * D + dd, mask=dmask, other=0.0).to(ACC)
-                p = tl.load(pc_ptr + k * stride_pk + dd, mask=dmask, other=0.0).to(ACC)   # padding: p = 0, so z = 0
-                z = (x - mu[None, :]) * p[None, :]
-                quad += tl.sum(z * z, axis=1)
-        # the same rounding order as the unfused path: (b_k - q/2) + log pi_k
-        return (tl.load(bias_ptr + k).to(ACC) - 0.5 * quad) + tl.load(logw_ptr + k).to(ACC)
-
-    @triton.jit
-    def _fused_e_step_kernel(x_ptr,      # (N, D) points, row stride stride_xn
-                             mu_ptr,     # (K, D) means, contiguous
-                             pc_ptr,     # precision factors: (K, D, D) for FULL, (K, D) otherwise; component k at k*stride_pk
-                             bias_ptr,   # (K,) sum_d log L_kdd - D/2 log 2pi, from core's _log_norm
-                             logw_ptr,   # (K,) log pi_k (-inf for an empty component)
-                             lse_ptr,    # (N,) output: log p(x_n)
-                             out_ptr,    # (N, K) output, contiguous: r_nk, or log r_nk when LOG
-                             N, K, D, stride_xn, stride_pk,
-                             BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, BLOCK_D: tl.constexpr,
-                             FULL: tl.constexpr, TWO_PASS: tl.constexpr, LOG: tl.constexpr,
-                             ACC: tl.constexpr, PRECISION: tl.constexpr):
-        rows = (tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)).to(tl.int64)
-        rmask = rows < N
-        cols = tl.arange(0, BLOCK_K)                          # the tile's columns (used when not TWO_PASS)
-        tile = tl.full((BLOCK_N, BLOCK_K), float("-inf"), ACC)
-        m = tl.full((BLOCK_N,), float("-inf"), ACC)            # running maximum over the components seen so far
-        s = tl.zeros((BLOCK_N,), ACC)                          # running sum of exp(l - shift(m))
-        for k in range(0, K):                                  # pass 1: the online log-sum-exp over k
-            v = _component_log_prob(x_ptr, mu_ptr, pc_ptr, bias_ptr, logw_ptr, rows, rmask, k, D, stride_xn, stride_pk,
-                                    BLOCK_N, BLOCK_D, FULL, ACC, PRECISION)
-            if not TWO_PASS:
-                tile = tl.where(cols[None, :] == k, v[:, None], tile)
-            m_new = tl.maximum(m, v)
-            c = tl.where(tl.abs(m_new) == float("inf"), 0.0, m_new)   # shift 0 while every term is -inf
-            s = s * tl.exp(m - c) + tl.exp(v - c)
-            m = m_new
-        lse = tl.where(tl.abs(m) == float("inf"), 0.0, m) + tl.log(s)  # -inf when no component can produce the point
-        tl.store(lse_ptr + rows, lse, mask=rmask)
-        dead = lse == float("-inf")
-        if TWO_PASS:                                           # pass 2: recompute each column and write it
-            for k in range(0, K):
-                v = _component_log_prob(x_ptr, mu_ptr, pc_ptr, bias_ptr, logw_ptr, rows, rmask, k, D, stride_xn, stride_pk,
-                                        BLOCK_N, BLOCK_D, FULL, ACC, PRECISION)
-                if LOG: o = tl.where(dead, float("-inf"), v - lse)
-                else: o = tl.where(dead, 0.0, tl.exp(v - lse))
-                tl.store(out_ptr + rows * K + k, o, mask=rmask)
-        else:                                                  # one store of the whole (BLOCK_N, BLOCK_K) tile
-            if LOG: o = tl.where(dead[:, None], float("-inf"), tile - lse[:, None])
-            else: o = tl.where(dead[:, None], 0.0, tl.exp(tile - lse[:, None]))
-            tl.store(out_ptr + rows[:, None] * K + cols[None, :], o, mask=rmask[:, None] & (cols[None, :] < K))
-
-# %% ../nbs/01_gmm.ipynb #6dd28e66
-_TILE_K_MAX = 64   # keep the (BLOCK_N, BLOCK_K) tile of log-densities in registers up to this many components
-
-def fused_e_step(X: torch.Tensor, # (N, D) points
-                 weights: torch.Tensor, # (K,) mixing weights pi
-                 means: torch.Tensor, # (K, D) component means
-                 prec_chol: torch.Tensor, # precision factors, shape by covariance_type
-                 covariance_type: str = "full", # 'full', 'tied', 'diag' or 'spherical'
-                 log: bool = False, # return log r_nk instead of r_nk
-                 two_pass: Optional[bool] = None, # recompute the log-densities in a second pass; None: only when K > 64
-                 gpu_blocks: bool = False, # under the interpreter, launch the GPU's block sizes (to check them) instead of larger ones
-                ): # log p(x_n) (N,), and r_nk or log r_nk (N, K)
-    "The whole E-step in one Triton kernel: log-likelihood per point and the responsibilities, with no (N, K) temporaries."
-    N, K, D = _check_gaussian(X, means, prec_chol, covariance_type)
-    if weights.shape != (K,): raise ValueError(f"weights must have shape ({K},); got {tuple(weights.shape)}")
-    X, means = X.contiguous(), means.contiguous()
-    full = covariance_type in ("full", "tied")
-    L = _expand_factor(prec_chol.contiguous(), covariance_type, K, D)   # tied: stride 0 across components
-    if covariance_type == "spherical": L = L.contiguous()               # the diagonal kernel reads (K, D) rows
-    bias = _log_norm(torch.diagonal(L, dim1=-2, dim2=-1) if full else L).to(X.dtype)
-    logw = torch.log(weights.to(X.dtype)).contiguous()
-    lse = torch.empty(N, dtype=X.dtype, device=X.device)
-    out = torch.empty(N, K, dtype=X.dtype, device=X.device)
-    two = K > _TILE_K_MAX if two_pass is None else bool(two_pass)
-    bk = 1 if two else max(2, triton.next_power_of_2(K))
-    if full: bd, bn = max(16, min(32, triton.next_power_of_2(D))), (64 if X.dtype != torch.float64 else 32)
-    else: bd, bn = min(64, triton.next_power_of_2(D)), 64
-    if not two: bn = max(16, min(bn, 4096 // bk))           # keep the tile at most 4096 values
-    if INTERPRET and not gpu_blocks: bn = 1024                 # the interpreter runs programs one by one: fewer, larger ones
-    _fused_e_step_kernel[(triton.cdiv(N, bn),)](X, means, L, bias, logw, lse, out, N, K, D, X.stride(0), L.stride(0),
-                                                BLOCK_N=bn, BLOCK_K=bk, BLOCK_D=bd, FULL=full, TWO_PASS=two, LOG=log,
-                                                ACC=_acc(X.dtype), PRECISION="ieee")
-    return lse, out
-
-# %% ../nbs/01_gmm.ipynb #38ebc89f
-if HAS_TRITON:
-    @triton.jit
-    def _m_step_moments_kernel(x_ptr,     # (N, D) points, working dtype, row stride stride_xn
-                               r_ptr,     # (N, K) responsibilities: element (n, k) at n*stride_rn + k*stride_rk
-                               w_ptr,     # (N,) float64 sample weights
-                               c_ptr,     # (D,) float64 centre subtracted from every point
-                               nk_ptr,    # (G, K) float64 partial sums of w_n r_nk
-                               s1_ptr,    # (G, K, D) float64 partial sums of w_n r_nk (x_n - c)
-                               s2_ptr,    # (G, K, D) float64 partial sums of w_n r_nk (x_n - c)^2 (written when SQUARES)
-                               N, K, D, stride_xn, stride_rn, stride_rk, G,
-                               BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, BLOCK_D: tl.constexpr,
-                               SQUARES: tl.constexpr, PRECISION: tl.constexpr):
-        g = tl.program_id(0)
-        kk = tl.program_id(1) * BLOCK_K + tl.arange(0, BLOCK_K)
-        dd = tl.program_id(2) * BLOCK_D + tl.arange(0, BLOCK_D)
-        kmask, dmask = kk < K, dd < D
-        c = tl.load(c_ptr + dd, mask=dmask, other=0.0)
-        nk = tl.zeros((BLOCK_K,), tl.float64)
-        s1 = tl.zeros((BLOCK_K, BLOCK_D), tl.float64)
-        s2 = tl.zeros((BLOCK_K, BLOCK_D), tl.float64)
-        for b in range(g, tl.cdiv(N, BLOCK_N), G):             # this program's row blocks: g, g + G, g + 2G, ...
-            rows = (b * BLOCK_N + tl.arange(0, BLOCK_N)).to(tl.int64)
-            rmask = rows < N
-            w = tl.load(w_ptr + rows, mask=rmask, other=0.0)
-            r = tl.load(r_ptr + rows[:, None] * stride_rn + kk[None, :] * stride_rk, mask=rmask[:, None] & kmask[None, :],
-                        other=0.0).to(tl.float64) * w[:, None]   # r~ = w r, zero on padding rows and columns
-            x = tl.load(x_ptr + rows[:, None] * stride_xn + dd[None, :], mask=rmask[:, None] & dmask[None, :], other=0.0).to(tl.float64)
-            xc = tl.where(rmask[:, None] & dmask[None, :], x - c[None, :], 0.0)
-            rt = tl.trans(r)                                   # (BLOCK_K, BLOCK_N)
-            nk += tl.sum(r, axis=0)
-            s1 += tl.dot(rt, xc, input_precision=PRECISION)
-            if SQUARES: s2 += tl.dot(rt, xc * xc, input_precision=PRECISION)
-        out_kd = g.to(tl.int64) * K * D + kk[:, None] * D + dd[None, :]
-        tl.store(s1_ptr + out_kd, s1, mask=kmask[:, None] & dmask[None, :])
-        if SQUARES: tl.store(s2_ptr + out_kd, s2, mask=kmask[:, None] & dmask[None, :])
-        if tl.program_id(2) == 0:                              # one block of features writes N_k
-            tl.store(nk_ptr + g.to(tl.int64) * K + kk, nk, mask=kmask)
-
-    @triton.jit
-    def _m_step_scatter_kernel(x_ptr,     # (N, D) points, working dtype, row stride stride_xn
-                               r_ptr,     # (N, K) responsibilities: element (n, k) at n*stride_rn + k*stride_rk
-                               w_ptr,     # (N,) float64 sample weights
-                               c_ptr,     # (D,) float64 centre subtracted from every point (the data mean)
-                               mu_ptr,    # (K, D) float64 centred means mu_k - c, contiguous
-                               out_ptr,   # (G, K, D, D) float64 partial scatters sum_n w_n r_nk (x_n - c - mu_k)(...)^T
-                               N, K, D, stride_xn, stride_rn, stride_rk, G, NUM_DB,
-                               BLOCK_N: tl.constexpr, BLOCK_D: tl.constexpr, PRECISION: tl.constexpr):
-        g = tl.program_id(0)
-        k = tl.program_id(1).to(tl.int64)
-        ii = (tl.program_id(2) // NUM_DB) * BLOCK_D + tl.arange(0, BLOCK_D)   # this program's (BLOCK_D, BLOCK_D) tile of C_k
-        jj = (tl.program_id(2) % NUM_DB) * BLOCK_D + tl.arange(0, BLOCK_D)
-        imask, jmask = ii < D, jj < D
-        ci = tl.load(c_ptr + ii, mask=imask, other=0.0)
-        cj = tl.load(c_ptr + jj, mask=jmask, other=0.0)
-        mi = tl.load(mu_ptr + k * D + ii, mask=imask, other=0.0)
-        mj = tl.load(mu_ptr + k * D + jj, mask=jmask, other=0.0)
-        acc = tl.zeros((BLOCK_D, BLOCK_D), tl.float64)
-        for b in range(g, tl.cdiv(N, BLOCK_N), G):
-            rows = (b * BLOCK_N + tl.arange(0, BLOCK_N)).to(tl.int64)
-            rmask = rows < N
-            r = tl.load(r_ptr + rows * stride_rn + k * stride_rk, mask=rmask, other=0.0).to(tl.float64) * tl.load(w_ptr + rows, mask=rmask, other=0.0)
-            xi = tl.load(x_ptr + rows[:, None] * stride_xn + ii[None, :], mask=rmask[:, None] & imask[None, :], other=0.0).to(tl.float64)
-            xj = tl.load(x_ptr + rows[:, None] * stride_xn + jj[None, :], mask=rmask[:, None] & jmask[None, :], other=0.0).to(tl.float64)
-            di = tl.where(rmask[:, None] & imask[None, :], (xi - ci[None, :]) - mi[None, :], 0.0)   # same order as the CPU: (x - c) - mu
-            dj = tl.where(rmask[:, None] & jmask[None, :], (xj - cj[None, :]) - mj[None, :], 0.0)
-            acc += tl.dot(tl.trans(di * r[:, None]), dj, input_precision=PRECISION)
-        tl.store(out_ptr + ((g.to(tl.int64) * K + k) * D + ii[:, None]) * D + jj[None, :], acc, mask=imask[:, None] & jmask[None, :])
-
-# %% ../nbs/01_gmm.ipynb #96560ac2
-_MSTEP_GPU = (32, 64)         # (BLOCK_N rows per block, at most this many partial sums G) on a GPU
-_MSTEP_INTERPRET = (512, 2)   # under the interpreter: few large programs, still several row blocks each
-
-def _m_step_layout(N: int, per_slot: int, gpu_blocks: bool) -> tuple:
-    "(BLOCK_N, G) of the deterministic reductions: G at most the layout's slots, and at most ~2^22 float64 values of buffer."
-    block_n, slots = _MSTEP_INTERPRET if INTERPRET and not gpu_blocks else _MSTEP_GPU
-    return block_n, max(1, min(triton.cdiv(N, block_n), slots, (1 << 22) // max(per_slot, 1)))
-
-def _m_step_moments(X, R, w, c, squares: bool, gpu_blocks: bool = False):
-    "N_k (K,), S_k (K, D) and, if `squares`, Q_k (K, D): float64 sums of w_n r_nk times 1, (x_n - c), (x_n - c)^2."
-    N, D = X.shape
-    K = R.shape[1]
-    block_n, G = _m_step_layout(N, K * D * (2 if squares else 1), gpu_blocks)
-    bk, bd = max(16, min(32, triton.next_power_of_2(K))), max(16, min(32, triton.next_power_of_2(D)))
-    nk = torch.empty(G, K, dtype=torch.float64, device=X.device)
-    s1 = torch.empty(G, K, D, dtype=torch.float64, device=X.device)
-    s2 = torch.empty(G, K, D, dtype=torch.float64, device=X.device) if squares else s1
-    _m_step_moments_kernel[(G, triton.cdiv(K, bk), triton.cdiv(D, bd))](
-        X, R, w, c, nk, s1, s2, N, K, D, X.stride(0), R.stride(0), R.stride(1), G,
-        BLOCK_N=block_n, BLOCK_K=bk, BLOCK_D=bd, SQUARES=squares, PRECISION="ieee")
-    return nk.sum(0), s1.sum(0), (s2.sum(0) if squares else None)
-
-def _m_step_scatter(X, R, w, c, means_c, gpu_blocks: bool = False):
-    "(K, D, D) float64 scatters sum_n w_n r_nk (x_n - c - mu_k)(x_n - c - mu_k)^T, mu_k = means_c[k]."
-    N, D = X.shape
-    K = R.shape[1]
-    block_n, G = _m_step_layout(N, K * D * D, gpu_blocks)
-    bd = max(16, min(32, triton.next_power_of_2(D)))
-    nd = triton.cdiv(D, bd)
-    out = torch.empty(G, K, D, D, dtype=torch.float64, device=X.device)
-    _m_step_scatter_kernel[(G, K, nd * nd)](X, R, w, c, means_c.contiguous(), out, N, K, D, X.stride(0), R.stride(0), R.stride(1), G, nd,
-                                            BLOCK_N=block_n, BLOCK_D=bd, PRECISION="ieee")
-    return out.sum(0)
-
-def fused_gaussian_parameters(X: torch.Tensor, # (N, D) points, float32 or float64
-                              resp: torch.Tensor, # (N, K) responsibilities r_nk
-                              reg_covar: float, # added to the diagonal of every covariance
-                              covariance_type: str = "full", # 'full', 'tied', 'diag' or 'spherical'
-                              sample_weight: Optional[torch.Tensor] = None, # (N,) weights w_n, or None
-                              gpu_blocks: bool = False, # under the interpreter, launch the GPU's block sizes (to check them)
-                             ): # nk (K,), means (K, D), covariances (shape by type), all float64
-    "`estimate_gaussian_parameters` with its sums in the deterministic Triton reductions; reads X and resp in their own dtype."
-    if covariance_type not in COVARIANCE_TYPES:
-        raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}; got {covariance_type!r}")
-    f64 = torch.float64
-    N, D = X.shape
-    X, resp = X.contiguous(), resp.contiguous()
-    w = torch.ones(N, dtype=f64, device=X.device) if sample_weight is None else sample_weight.to(f64).contiguous()
-    one = torch.ones(1, 1, dtype=X.dtype, device=X.device).expand(N, 1)   # a single "component" holding every point
-    zero = torch.zeros(D, dtype=f64, device=X.device)
-    wsum, wx, _ = _m_step_moments(X, one, w, zero, False, gpu_blocks)
-    shift = wx[0] / wsum[0]                                            # (D,) weighted data mean
-    diag = covariance_type in ("diag", "spherical")
-    nk, s1, s2 = _m_step_moments(X, resp, w, shift, diag, gpu_blocks)
-    nk = nk + 10 * torch.finfo(X.dtype).eps                            # (K,)
-    means_c = s1 / nk[:, None]                                         # (K, D), centred
-    eye = torch.eye(D, dtype=f64, device=X.device)
-    if covariance_type == "full":
-        cov = _m_step_scatter(X, resp, w, shift, means_c, gpu_blocks) / nk[:, None, None] + reg_covar * eye
-    elif covariance_type == "tied":
-        scatter = _m_step_scatter(X, one, w, shift, torch.zeros(1, D, dtype=f64, device=X.device), gpu_blocks)[0] - (nk[:, None] * means_c).T @ means_c
-        cov = scatter / nk.sum() + reg_covar * eye
-    else:
-        cov = s2 / nk[:, None] - means_c * means_c + reg_covar
-        if covariance_type == "spherical": cov = cov.mean(1)
-    return nk, means_c + shift, cov
-
-# %% ../nbs/01_gmm.ipynb #f9cb66d6
-from .cases import case, Problem
-
-def _gmm_kernel_problem(ct: str, N: int, K: int, D: int, device):
-    "Points, weights, means and precision factors for a kernel benchmark (well separated components, float32)."
-    g = torch.Generator().manual_seed(0)
-    X = torch.randn(N, D, generator=g) * 2
-    mu, pi = torch.randn(K, D, generator=g) * 2, torch.full((K,), 1.0 / K)
-    pc = (torch.rand(K, D, generator=g) + 0.5 if ct == "diag" else
-          torch.linalg.inv(torch.linalg.cholesky(torch.eye(D) + 0.1)).mT.expand(K, D, D).contiguous())
-    return [t.to(device) for t in (X, pi, mu, pc)]
-
-_GMM_KERNEL_SHAPES = {False: [("diag", 1_000_000, 32, 16), ("full", 1_000_000, 16, 16)], True: [("diag", 5_000, 7, 5), ("full", 3_000, 4, 5)]}
-
-def _bench_gmm_kernels(device, quick, step: str):
-    "The problems of `gmm_e_step` (step 'e') or `gmm_m_step` (step 'm')."
-    for ct, N, K, D in _GMM_KERNEL_SHAPES[quick]:
-        X, pi, mu, pc = _gmm_kernel_problem(ct, N, K, D, device)
-        label, shape = f"{ct} N={N:,} K={K} D={D}", {"N": N, "K": K, "D": D, "covariance_type": ct}
-        if step == "e":
-            def unfused(ct=ct, X=X, pi=pi, mu=mu, pc=pc):
-                wlp = gaussian_log_prob(X, mu, pc, ct, backend="torch") + torch.log(pi)
-                return torch.logsumexp(wlp, 1), torch.softmax(wlp, 1)
-            yield Problem(label, shape, {"mixnb fused_e_step (triton)": lambda: fused_e_step(X, pi, mu, pc, ct)[1],
-                                         "unfused torch (gaussian_log_prob, logsumexp, softmax)": lambda: unfused()[1]},
-                          bytes=4 * (N * D + N * K + N), flops=(2.0 * N * K * D * D if ct == "full" else 3.0 * N * K * D))
-        else:
-            R = fused_e_step(X, pi, mu, pc, ct)[1]
-            def cublas(ct=ct, X=X, R=R):
-                X64, R64 = X.double(), R.double()
-                Xc = X64 - X64.mean(0)
-                nk = R64.sum(0) + 10 * torch.finfo(X.dtype).eps; m = R64.T @ Xc / nk[:, None]   # as the M-step does
-                if ct == "diag": return R64.T @ (Xc * Xc) / nk[:, None] - m * m
-                return torch.stack([(R64[:, k, None] * (Xc - m[k])).T @ (Xc - m[k]) for k in range(R.shape[1])]) / nk[:, None, None]
-            yield Problem(label, shape, {"mixnb fused_gaussian_parameters (triton)": lambda: fused_gaussian_parameters(X, R, 0.0, ct)[2],
-                                         "cuBLAS float64 (the CPU path's formulas)": cublas},
-                          bytes=4 * (N * D + N * K), flops=(2.0 * N * K * D * D if ct == "full" else 4.0 * N * K * D))
-
-@case("gmm_e_step", devices=("cuda",))
-def _bench_gmm_e_step(device, dtype, quick):
-    "gmm.fused_e_step against the unfused PyTorch E-step, float32, diag K=32 and full K=16 on 1e6 points, D=16."
-    yield from _bench_gmm_kernels(device, quick, "e")
-
-@case("gmm_m_step", devices=("cuda",))
-def _bench_gmm_m_step(device, dtype, quick):
-    "gmm.fused_gaussian_parameters against cuBLAS float64 formulas, float32 input, diag K=32 and full K=16 on 1e6 points."
-    yield from _bench_gmm_kernels(device, quick, "m")
 
 # %% ../nbs/01_gmm.ipynb #0f9627e8
 _INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
@@ -1054,12 +619,448 @@ def _restore(self: GaussianMixture, tensors, values):
     self._set_parameters(tuple(tensors[k] for k in _FITTED_TENSORS))
     for k, v in values.items(): setattr(self, k, v)
 
-# %% ../nbs/01_gmm.ipynb #271f7fb3
-def _covariances_from_cholesky(prec_chol: torch.Tensor, covariance_type: str) -> torch.Tensor:
-    "Covariances from precision factors: (U Uᵀ)⁻¹ = U⁻ᵀ U⁻¹, or 1/U² for the diagonal types; computed in float64."
-    U = prec_chol.double()
-    if covariance_type in ("full", "tied"):
-        eye = torch.eye(U.shape[-1], dtype=U.dtype, device=U.device).expand_as(U)
-        Uinv = torch.linalg.solve_triangular(U, eye, upper=True)
-        return (Uinv.mT @ Uinv).to(prec_chol.dtype)
-    return (1 / (U * U)).to(prec_chol.dtype)
+# %% ../nbs/01_gmm.ipynb #0a8104cd
+def _dense_moments(X, # (N, D) points, float32 or float64
+                   resp, # (N, K) responsibilities
+                   wd, # (N,) sample weights in X's dtype, or None when all are 1
+                   sd, # (D,) the shift, in X's dtype
+                   cols, # (K',) the components to sum, or None for all K
+                   full: bool, # second moments as (K', D, D) matrices (full) or per feature (diag)
+                   block_elems: int, flush_rows: int,
+                  ): # float64 sums: [N_k, S_k (, Q_k)] (K', E); C_k (K', D, D) when full, else None
+    "Moment sums of the components `cols` over every row: one GEMM per block of rows, in X's dtype over `flush_rows` rows, then float64."
+    N, D = X.shape
+    K, dt = (resp.shape[1] if cols is None else len(cols)), X.dtype
+    E = 1 + D if full else 1 + 2 * D                     # columns [1, x - shift] (full) or [1, x - shift, (x - shift)^2]
+    B = min(N, max(16, block_elems // (K * D if full else E + K)))
+    A = torch.empty(B, E, dtype=dt)
+    A[:, 0] = 1
+    Wbuf = torch.empty(B, K, D, dtype=dt) if full else None
+    part = [torch.zeros(K, E, dtype=dt)] + ([torch.zeros(K * D, D, dtype=dt)] if full else [])
+    acc = [torch.zeros(p.shape, dtype=torch.float64) for p in part]
+    pending = 0
+    for s in range(0, N, B):
+        n = min(N, s + B) - s
+        a, r = A[:n], resp[s:s + n]
+        if cols is not None: r = r.index_select(1, cols)
+        xc = torch.sub(X[s:s + n], sd, out=a[:, 1:1 + D])
+        if not full: torch.mul(xc, xc, out=a[:, 1 + D:])
+        if wd is not None: r = r * wd[s:s + n, None]     # r~_nk = w_n r_nk
+        torch.addmm(part[0], r.T, a, out=part[0])        # the GEMM adds onto the running sum (beta = 1)
+        if full:                                         # all components' second moments in one product: (K D, n) @ (n, D)
+            W = torch.mul(r[:, :, None], xc[:, None, :], out=Wbuf[:n])
+            torch.addmm(part[1], W.view(n, K * D).T, xc, out=part[1])
+        pending += n
+        if pending >= flush_rows or s + n == N:
+            for p, q in zip(part, acc): q += p; p.zero_()
+            pending = 0
+    return acc[0], (acc[1].view(K, D, D) if full else None)
+
+# %% ../nbs/01_gmm.ipynb #8f15cb8b
+def _sparse_moments(X, # (N, D) points, float32 or float64
+                    r, # (N,) one component's responsibilities, mostly exact zeros
+                    rows, # (M,) the rows where r is not 0
+                    wd, # (N,) sample weights in X's dtype, or None when all are 1
+                    sd, # (D,) the shift, in X's dtype
+                    chunk: int, # rows gathered at a time
+                   ): # float64 sums [N_k, S_k] (1 + D,), C_k (D, D), around the shift
+    "Moment sums of one full-covariance component over the rows where its responsibility is not 0, a chunk of gathered rows at a time."
+    D, f64 = X.shape[1], torch.float64
+    first, second = torch.zeros(1 + D, dtype=f64), torch.zeros(D, D, dtype=f64)
+    for s in range(0, rows.shape[0], chunk):
+        idx = rows[s:s + chunk]
+        xc = X.index_select(0, idx).sub_(sd)             # (n, D) the chunk's rows, shifted
+        rk = r.index_select(0, idx)
+        if wd is not None: rk = rk * wd.index_select(0, idx)
+        n = rk.sum(dtype=f64)
+        m = (rk @ xc / n).to(X.dtype)                    # the chunk's own mean: centred on it, its products lose no digits
+        xc.sub_(m)
+        W = rk[:, None] * xc
+        t, m = W.sum(0).double(), m.double()             # t = sum r (x - m), about 0
+        first[0] += n
+        first[1:] += t + n * m
+        second += (W.T @ xc).double() + torch.outer(t, m) + torch.outer(m, t) + n * torch.outer(m, m)
+    return first, second
+
+# %% ../nbs/01_gmm.ipynb #defd38c9
+def _blocked_gaussian_parameters(X, # (N, D) points, float32 or float64, on the CPU
+                                 resp, # (N, K) responsibilities
+                                 reg_covar: float,
+                                 covariance_type: str, # 'full', 'diag' or 'spherical'
+                                 w, # (N,) float64 sample weights
+                                 block_elems: int = 1 << 18, # about this many products per block of rows
+                                 flush_rows: int = 2048, # rows summed in X's dtype before the sums move to float64
+                                 sparse_rows: int = 8192, # rows gathered at a time for a sparse component
+                                 sparse_frac: float = 0.25, # full: a component with at most this fraction of nonzero r_nk sums only those rows
+                                 max_gain: float = 1e-4, # the largest relative error the one-pass moments may carry
+                                ): # nk (K,), means (K, D), covariances, all float64; None if the products overflow
+    "The M-step in blocks of rows, products in X's dtype: dense GEMMs over all rows, or for a full component with few nonzero r_nk, over those rows only."
+    N, D = X.shape
+    K, dt, f64 = resp.shape[1], X.dtype, torch.float64
+    wd = w.to(dt)
+    shift = (X.T @ wd).double() / w.sum()                # (D,) weighted data mean (any shift is exact; this one helps)
+    sd = shift.to(dt)
+    wd = None if bool((w == 1).all()) else wd
+    full = covariance_type == "full"
+    nonzero = resp != 0 if full else None                # (N, K) where r_nk is not exactly 0
+    is_sparse = nonzero.sum(0) <= sparse_frac * N if full else torch.zeros(K, dtype=torch.bool)
+    first = torch.empty(K, 1 + D if full else 1 + 2 * D, dtype=f64)
+    S = torch.empty(K, D, D, dtype=f64) if full else None
+    if not bool(is_sparse.all()):                        # the dense components: every row, all of them at once
+        cols = torch.nonzero(~is_sparse).flatten() if bool(is_sparse.any()) else None
+        f, c = _dense_moments(X, resp, wd, sd, cols, full, block_elems, flush_rows)
+        first[slice(None) if cols is None else cols] = f
+        if full: S[slice(None) if cols is None else cols] = c
+    for k in torch.nonzero(is_sparse).flatten().tolist():   # the sparse ones: their own rows only
+        first[k], S[k] = _sparse_moments(X, resp[:, k], torch.nonzero(nonzero[:, k]).flatten(), wd, sd, sparse_rows)
+    if not bool(torch.isfinite(first).all()) or (full and not bool(torch.isfinite(S).all())): return None   # products beyond X's dtype's range: the caller goes to float64
+    nk, s1 = first[:, 0], first[:, 1:1 + D]
+    if not full: S = first[:, 1 + D:]
+    nk = nk + 10 * torch.finfo(dt).eps
+    means_c = s1 / nk[:, None]                           # (K, D) centred means
+    if full: cov = S / nk[:, None, None] - means_c[:, :, None] * means_c[:, None, :]
+    else: cov = S / nk[:, None] - means_c * means_c
+    # a one-pass moment loses digits in proportion to (mean - shift)^2 / variance: redo exactly those components that need it
+    var = torch.diagonal(cov, dim1=1, dim2=2) if full else cov
+    gain = (means_c * means_c / var.clamp_min(1e-300)).amax(1) * torch.finfo(dt).eps
+    redo = torch.nonzero(~(gain <= max_gain)).flatten().tolist()
+    if redo:
+        Xc = X.to(f64) - shift
+        for k in redo:
+            rk = resp[:, k].to(f64) * w
+            diff = Xc - means_c[k]
+            cov[k] = ((rk[:, None] * diff).T @ diff if full else rk @ (diff * diff)) / nk[k]
+    if full: cov = cov + reg_covar * torch.eye(D, dtype=f64)
+    else:
+        cov = cov + reg_covar
+        if covariance_type == "spherical": cov = cov.mean(1)
+    return nk, means_c + shift, cov
+
+# %% ../nbs/01_gmm.ipynb #c8dbff3a
+def _normalise_log_rows(l, # (N, K) weighted log-densities l_nk; overwritten with log r_nk
+                        lse, # (N, 1) where log p(x_n) = logsumexp_k l_nk goes
+                        resp=None, # (N, K) where r_nk goes, or None when only log p is wanted
+                        chunk: int = 1 << 15, # rows per pass: every operation below is one pass over chunk x K values
+                       ):
+    "The CPU E-step's normalisation without autograd: log p(x_n), log r_nk and r_nk from l_nk, one exp per pair."
+    # exp(l_nk - max_k l_nk) lies in [0, 1]. With separated components most arguments are hundreds below zero, and the
+    # CPU's vectorised exp takes a slow path (ten times slower) on any vector holding an argument whose result underflows;
+    # denormal results would then slow down every product of the M-step as much. So the arguments are floored at lo, where
+    # exp(lo) = tiny / eps (1e-31 in float32, 1e-292 in float64) is far from underflow, and results at the floor are set
+    # to 0: a responsibility below that is zero to the working precision in every sum the M-step forms.
+    N, K = l.shape
+    lo = math.log(torch.finfo(l.dtype).tiny / torch.finfo(l.dtype).eps)
+    scratch = torch.empty(min(N, chunk), K, dtype=l.dtype) if resp is None else None
+    for s in range(0, N, chunk):
+        n = min(N, s + chunk) - s
+        lc, ln = l[s:s + n], lse[s:s + n]
+        r = scratch[:n] if resp is None else resp[s:s + n]
+        m = lc.amax(1, keepdim=True)                     # (n, 1) row maxima
+        if not math.isfinite(float(m.sum())):            # a row no component explains (or overflow): the general path
+            ln.copy_(logsumexp(lc, dim=1)[:, None]); lc.copy_(log_softmax(lc, dim=1)); torch.exp(lc, out=r)
+            continue
+        torch.nn.functional.threshold_(torch.sub(lc, m, out=r).clamp_min_(lo).exp_(), 1.5 * math.exp(lo), 0.0)
+        ssum = r.sum(1, keepdim=True)                    # sum_k exp(l_nk - max), in [1, K]
+        r.div_(ssum)                                     # r_nk, without a second exp
+        torch.add(ssum.log_(), m, out=ln)                # log p(x_n)
+        lc.sub_(ln)                                      # log r_nk
+
+def _log_resp_cpu(X, weights, means, prec_chol, covariance_type: str, out=None,
+                 ): # log p(x_n) (N,), log r_nk (N, K) (with the responsibilities r_nk attached as `.resp`)
+    "The CPU E-step without autograd: the log-densities a block of rows at a time (one GEMM each), then `_normalise_log_rows`."
+    N, K, D = _check_gaussian(X, means, prec_chol, covariance_type)
+    log_resp, resp = out if out is not None else (torch.empty(N, K, dtype=X.dtype), torch.empty(N, K, dtype=X.dtype))
+    log_norm = torch.empty(N, 1, dtype=X.dtype)
+    L = _expand_factor(prec_chol, covariance_type, K, D)
+    kind = "diag" if covariance_type in ("diag", "spherical") else "full"
+    # l_nk = log pi_k + log N(x_n); for 'full', blocks of about 2^21 whitened coordinates: fewer, larger GEMMs, which two threads share better
+    for _ in _log_prob_rows(X, means, L, kind, log_resp, add=torch.log(weights), block_elems=1 << (21 if kind == "full" else 19)): pass
+    _normalise_log_rows(log_resp, log_norm, resp)
+    log_resp.resp = resp
+    return log_norm[:, 0], log_resp
+
+# %% ../nbs/01_gmm.ipynb #a328282b
+if HAS_TRITON:
+    from mixnb.core import _full_quad
+
+    @triton.jit
+    def _component_log_prob(x_ptr, mu_ptr, pc_ptr, bias_ptr, logw_ptr,
+                            rows, rmask, k, D, stride_xn, stride_pk,
+                            BLOCK_N: tl.constexpr, BLOCK_D: tl.constexpr, FULL: tl.constexpr,
+                            ACC: tl.constexpr, PRECISION: tl.constexpr):
+        "(BLOCK_N,) weighted log-densities log pi_k + log N(x_n | mu_k, Sigma_k) of the rows `rows` under component `k`."
+        quad = tl.zeros((BLOCK_N,), ACC)
+        if FULL:                                               # q = ||(x - mu_k) L_k||^2: core's device function
+            quad = _full_quad(x_ptr, mu_ptr, pc_ptr, rows, rmask, k, D, stride_xn, stride_pk, BLOCK_N, BLOCK_D, ACC, PRECISION)
+        else:                                                  # q = sum_d ((x_d - mu_kd) p_kd)^2, p_k at pc_ptr + k*stride_pk + d
+            for d0 in range(0, D, BLOCK_D):
+                dd = d0 + tl.arange(0, BLOCK_D)
+                dmask = dd < D
+                x = tl.load(x_ptr + rows[:, None] * stride_xn + dd[None, :], mask=rmask[:, None] & dmask[None, :], other=0.0).to(ACC)
+                mu = tl.load(mu_ptr + k * D + dd, mask=dmask, other=0.0).to(ACC)
+                p = tl.load(pc_ptr + k * stride_pk + dd, mask=dmask, other=0.0).to(ACC)   # padding: p = 0, so z = 0
+                z = (x - mu[None, :]) * p[None, :]
+                quad += tl.sum(z * z, axis=1)
+        # the same rounding order as the unfused path: (b_k - q/2) + log pi_k
+        return (tl.load(bias_ptr + k).to(ACC) - 0.5 * quad) + tl.load(logw_ptr + k).to(ACC)
+
+    @triton.jit
+    def _fused_e_step_kernel(x_ptr,      # (N, D) points, row stride stride_xn
+                             mu_ptr,     # (K, D) means, contiguous
+                             pc_ptr,     # precision factors: (K, D, D) for FULL, (K, D) otherwise; component k at k*stride_pk
+                             bias_ptr,   # (K,) sum_d log L_kdd - D/2 log 2pi, from core's _log_norm
+                             logw_ptr,   # (K,) log pi_k (-inf for an empty component)
+                             lse_ptr,    # (N,) output: log p(x_n)
+                             out_ptr,    # (N, K) output, contiguous: r_nk, or log r_nk when LOG
+                             N, K, D, stride_xn, stride_pk,
+                             BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, BLOCK_D: tl.constexpr,
+                             FULL: tl.constexpr, TWO_PASS: tl.constexpr, LOG: tl.constexpr,
+                             ACC: tl.constexpr, PRECISION: tl.constexpr):
+        rows = (tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)).to(tl.int64)
+        rmask = rows < N
+        cols = tl.arange(0, BLOCK_K)                          # the tile's columns (used when not TWO_PASS)
+        tile = tl.full((BLOCK_N, BLOCK_K), float("-inf"), ACC)
+        m = tl.full((BLOCK_N,), float("-inf"), ACC)            # running maximum over the components seen so far
+        s = tl.zeros((BLOCK_N,), ACC)                          # running sum of exp(l - shift(m))
+        for k in range(0, K):                                  # pass 1: the online log-sum-exp over k
+            v = _component_log_prob(x_ptr, mu_ptr, pc_ptr, bias_ptr, logw_ptr, rows, rmask, k, D, stride_xn, stride_pk,
+                                    BLOCK_N, BLOCK_D, FULL, ACC, PRECISION)
+            if not TWO_PASS:
+                tile = tl.where(cols[None, :] == k, v[:, None], tile)
+            m_new = tl.maximum(m, v)
+            c = tl.where(tl.abs(m_new) == float("inf"), 0.0, m_new)   # shift 0 while every term is -inf
+            s = s * tl.exp(m - c) + tl.exp(v - c)
+            m = m_new
+        lse = tl.where(tl.abs(m) == float("inf"), 0.0, m) + tl.log(s)  # -inf when no component can produce the point
+        tl.store(lse_ptr + rows, lse, mask=rmask)
+        dead = lse == float("-inf")
+        if TWO_PASS:                                           # pass 2: recompute each column and write it
+            for k in range(0, K):
+                v = _component_log_prob(x_ptr, mu_ptr, pc_ptr, bias_ptr, logw_ptr, rows, rmask, k, D, stride_xn, stride_pk,
+                                        BLOCK_N, BLOCK_D, FULL, ACC, PRECISION)
+                if LOG: o = tl.where(dead, float("-inf"), v - lse)
+                else: o = tl.where(dead, 0.0, tl.exp(v - lse))
+                tl.store(out_ptr + rows * K + k, o, mask=rmask)
+        else:                                                  # one store of the whole (BLOCK_N, BLOCK_K) tile
+            if LOG: o = tl.where(dead[:, None], float("-inf"), tile - lse[:, None])
+            else: o = tl.where(dead[:, None], 0.0, tl.exp(tile - lse[:, None]))
+            tl.store(out_ptr + rows[:, None] * K + cols[None, :], o, mask=rmask[:, None] & (cols[None, :] < K))
+
+# %% ../nbs/01_gmm.ipynb #6dd28e66
+_TILE_K_MAX = 64   # keep the (BLOCK_N, BLOCK_K) tile of log-densities in registers up to this many components
+
+def fused_e_step(X: torch.Tensor, # (N, D) points
+                 weights: torch.Tensor, # (K,) mixing weights pi
+                 means: torch.Tensor, # (K, D) component means
+                 prec_chol: torch.Tensor, # precision factors, shape by covariance_type
+                 covariance_type: str = "full", # 'full', 'tied', 'diag' or 'spherical'
+                 log: bool = False, # return log r_nk instead of r_nk
+                 two_pass: Optional[bool] = None, # recompute the log-densities in a second pass; None: only when K > 64
+                 gpu_blocks: bool = False, # under the interpreter, launch the GPU's block sizes (to check them) instead of larger ones
+                ): # log p(x_n) (N,), and r_nk or log r_nk (N, K)
+    "The whole E-step in one Triton kernel: log-likelihood per point and the responsibilities, with no (N, K) temporaries."
+    N, K, D = _check_gaussian(X, means, prec_chol, covariance_type)
+    if weights.shape != (K,): raise ValueError(f"weights must have shape ({K},); got {tuple(weights.shape)}")
+    X, means = X.contiguous(), means.contiguous()
+    full = covariance_type in ("full", "tied")
+    L = _expand_factor(prec_chol.contiguous(), covariance_type, K, D)   # tied: stride 0 across components
+    if covariance_type == "spherical": L = L.contiguous()               # the diagonal kernel reads (K, D) rows
+    bias = _log_norm(torch.diagonal(L, dim1=-2, dim2=-1) if full else L).to(X.dtype)
+    logw = torch.log(weights.to(X.dtype)).contiguous()
+    lse = torch.empty(N, dtype=X.dtype, device=X.device)
+    out = torch.empty(N, K, dtype=X.dtype, device=X.device)
+    two_passes = K > _TILE_K_MAX if two_pass is None else bool(two_pass)
+    bk = 1 if two_passes else max(2, triton.next_power_of_2(K))
+    if full: bd, bn = max(16, min(32, triton.next_power_of_2(D))), (64 if X.dtype != torch.float64 else 32)
+    else: bd, bn = min(64, triton.next_power_of_2(D)), 64
+    if not two_passes: bn = max(16, min(bn, 4096 // bk))           # keep the tile at most 4096 values
+    if INTERPRET and not gpu_blocks: bn = 1024                 # the interpreter runs programs one by one: fewer, larger ones
+    _fused_e_step_kernel[(triton.cdiv(N, bn),)](X, means, L, bias, logw, lse, out, N, K, D, X.stride(0), L.stride(0),
+                                                BLOCK_N=bn, BLOCK_K=bk, BLOCK_D=bd, FULL=full, TWO_PASS=two_passes, LOG=log,
+                                                ACC=_acc(X.dtype), PRECISION="ieee")
+    return lse, out
+
+# %% ../nbs/01_gmm.ipynb #38ebc89f
+if HAS_TRITON:
+    @triton.jit
+    def _m_step_moments_kernel(x_ptr,     # (N, D) points, working dtype, row stride stride_xn
+                               r_ptr,     # (N, K) responsibilities: element (n, k) at n*stride_rn + k*stride_rk
+                               w_ptr,     # (N,) float64 sample weights
+                               c_ptr,     # (D,) float64 centre subtracted from every point
+                               nk_ptr,    # (G, K) float64 partial sums of w_n r_nk
+                               s1_ptr,    # (G, K, D) float64 partial sums of w_n r_nk (x_n - c)
+                               s2_ptr,    # (G, K, D) float64 partial sums of w_n r_nk (x_n - c)^2 (written when SQUARES)
+                               N, K, D, stride_xn, stride_rn, stride_rk, G,
+                               BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, BLOCK_D: tl.constexpr,
+                               SQUARES: tl.constexpr, PRECISION: tl.constexpr):
+        g = tl.program_id(0)
+        kk = tl.program_id(1) * BLOCK_K + tl.arange(0, BLOCK_K)
+        dd = tl.program_id(2) * BLOCK_D + tl.arange(0, BLOCK_D)
+        kmask, dmask = kk < K, dd < D
+        c = tl.load(c_ptr + dd, mask=dmask, other=0.0)
+        nk = tl.zeros((BLOCK_K,), tl.float64)
+        s1 = tl.zeros((BLOCK_K, BLOCK_D), tl.float64)
+        s2 = tl.zeros((BLOCK_K, BLOCK_D), tl.float64)
+        for b in range(g, tl.cdiv(N, BLOCK_N), G):             # this program's row blocks: g, g + G, g + 2G, ...
+            rows = (b * BLOCK_N + tl.arange(0, BLOCK_N)).to(tl.int64)
+            rmask = rows < N
+            w = tl.load(w_ptr + rows, mask=rmask, other=0.0)
+            r = tl.load(r_ptr + rows[:, None] * stride_rn + kk[None, :] * stride_rk, mask=rmask[:, None] & kmask[None, :],
+                        other=0.0).to(tl.float64) * w[:, None]   # r~ = w r, zero on padding rows and columns
+            x = tl.load(x_ptr + rows[:, None] * stride_xn + dd[None, :], mask=rmask[:, None] & dmask[None, :], other=0.0).to(tl.float64)
+            xc = tl.where(rmask[:, None] & dmask[None, :], x - c[None, :], 0.0)
+            rt = tl.trans(r)                                   # (BLOCK_K, BLOCK_N)
+            nk += tl.sum(r, axis=0)
+            s1 += tl.dot(rt, xc, input_precision=PRECISION)
+            if SQUARES: s2 += tl.dot(rt, xc * xc, input_precision=PRECISION)
+        out_kd = g.to(tl.int64) * K * D + kk[:, None] * D + dd[None, :]
+        tl.store(s1_ptr + out_kd, s1, mask=kmask[:, None] & dmask[None, :])
+        if SQUARES: tl.store(s2_ptr + out_kd, s2, mask=kmask[:, None] & dmask[None, :])
+        if tl.program_id(2) == 0:                              # one block of features writes N_k
+            tl.store(nk_ptr + g.to(tl.int64) * K + kk, nk, mask=kmask)
+
+    @triton.jit
+    def _m_step_scatter_kernel(x_ptr,     # (N, D) points, working dtype, row stride stride_xn
+                               r_ptr,     # (N, K) responsibilities: element (n, k) at n*stride_rn + k*stride_rk
+                               w_ptr,     # (N,) float64 sample weights
+                               c_ptr,     # (D,) float64 centre subtracted from every point (the data mean)
+                               mu_ptr,    # (K, D) float64 centred means mu_k - c, contiguous
+                               out_ptr,   # (G, K, D, D) float64 partial scatters sum_n w_n r_nk (x_n - c - mu_k)(...)^T
+                               N, K, D, stride_xn, stride_rn, stride_rk, G, NUM_DB,
+                               BLOCK_N: tl.constexpr, BLOCK_D: tl.constexpr, PRECISION: tl.constexpr):
+        g = tl.program_id(0)
+        k = tl.program_id(1).to(tl.int64)
+        ii = (tl.program_id(2) // NUM_DB) * BLOCK_D + tl.arange(0, BLOCK_D)   # this program's (BLOCK_D, BLOCK_D) tile of C_k
+        jj = (tl.program_id(2) % NUM_DB) * BLOCK_D + tl.arange(0, BLOCK_D)
+        imask, jmask = ii < D, jj < D
+        ci = tl.load(c_ptr + ii, mask=imask, other=0.0)
+        cj = tl.load(c_ptr + jj, mask=jmask, other=0.0)
+        mi = tl.load(mu_ptr + k * D + ii, mask=imask, other=0.0)
+        mj = tl.load(mu_ptr + k * D + jj, mask=jmask, other=0.0)
+        acc = tl.zeros((BLOCK_D, BLOCK_D), tl.float64)
+        for b in range(g, tl.cdiv(N, BLOCK_N), G):
+            rows = (b * BLOCK_N + tl.arange(0, BLOCK_N)).to(tl.int64)
+            rmask = rows < N
+            r = tl.load(r_ptr + rows * stride_rn + k * stride_rk, mask=rmask, other=0.0).to(tl.float64) * tl.load(w_ptr + rows, mask=rmask, other=0.0)
+            xi = tl.load(x_ptr + rows[:, None] * stride_xn + ii[None, :], mask=rmask[:, None] & imask[None, :], other=0.0).to(tl.float64)
+            xj = tl.load(x_ptr + rows[:, None] * stride_xn + jj[None, :], mask=rmask[:, None] & jmask[None, :], other=0.0).to(tl.float64)
+            di = tl.where(rmask[:, None] & imask[None, :], (xi - ci[None, :]) - mi[None, :], 0.0)   # same order as the CPU: (x - c) - mu
+            dj = tl.where(rmask[:, None] & jmask[None, :], (xj - cj[None, :]) - mj[None, :], 0.0)
+            acc += tl.dot(tl.trans(di * r[:, None]), dj, input_precision=PRECISION)
+        tl.store(out_ptr + ((g.to(tl.int64) * K + k) * D + ii[:, None]) * D + jj[None, :], acc, mask=imask[:, None] & jmask[None, :])
+
+# %% ../nbs/01_gmm.ipynb #96560ac2
+_MSTEP_GPU = (32, 64)         # (BLOCK_N rows per block, at most this many partial sums G) on a GPU
+_MSTEP_INTERPRET = (512, 2)   # under the interpreter: few large programs, still several row blocks each
+
+def _m_step_layout(N: int, per_slot: int, gpu_blocks: bool) -> tuple:
+    "(BLOCK_N, G) of the deterministic reductions: G at most the layout's slots, and at most ~2^22 float64 values of buffer."
+    block_n, slots = _MSTEP_INTERPRET if INTERPRET and not gpu_blocks else _MSTEP_GPU
+    return block_n, max(1, min(triton.cdiv(N, block_n), slots, (1 << 22) // max(per_slot, 1)))
+
+def _m_step_moments(X, R, w, c, squares: bool, gpu_blocks: bool = False):
+    "N_k (K,), S_k (K, D) and, if `squares`, Q_k (K, D): float64 sums of w_n r_nk times 1, (x_n - c), (x_n - c)^2."
+    N, D = X.shape
+    K = R.shape[1]
+    block_n, G = _m_step_layout(N, K * D * (2 if squares else 1), gpu_blocks)
+    bk, bd = max(16, min(32, triton.next_power_of_2(K))), max(16, min(32, triton.next_power_of_2(D)))
+    nk = torch.empty(G, K, dtype=torch.float64, device=X.device)
+    s1 = torch.empty(G, K, D, dtype=torch.float64, device=X.device)
+    s2 = torch.empty(G, K, D, dtype=torch.float64, device=X.device) if squares else s1
+    _m_step_moments_kernel[(G, triton.cdiv(K, bk), triton.cdiv(D, bd))](
+        X, R, w, c, nk, s1, s2, N, K, D, X.stride(0), R.stride(0), R.stride(1), G,
+        BLOCK_N=block_n, BLOCK_K=bk, BLOCK_D=bd, SQUARES=squares, PRECISION="ieee")
+    return nk.sum(0), s1.sum(0), (s2.sum(0) if squares else None)
+
+def _m_step_scatter(X, R, w, c, means_c, gpu_blocks: bool = False):
+    "(K, D, D) float64 scatters sum_n w_n r_nk (x_n - c - mu_k)(x_n - c - mu_k)^T, mu_k = means_c[k]."
+    N, D = X.shape
+    K = R.shape[1]
+    block_n, G = _m_step_layout(N, K * D * D, gpu_blocks)
+    bd = max(16, min(32, triton.next_power_of_2(D)))
+    nd = triton.cdiv(D, bd)
+    out = torch.empty(G, K, D, D, dtype=torch.float64, device=X.device)
+    _m_step_scatter_kernel[(G, K, nd * nd)](X, R, w, c, means_c.contiguous(), out, N, K, D, X.stride(0), R.stride(0), R.stride(1), G, nd,
+                                            BLOCK_N=block_n, BLOCK_D=bd, PRECISION="ieee")
+    return out.sum(0)
+
+def fused_gaussian_parameters(X: torch.Tensor, # (N, D) points, float32 or float64
+                              resp: torch.Tensor, # (N, K) responsibilities r_nk
+                              reg_covar: float, # added to the diagonal of every covariance
+                              covariance_type: str = "full", # 'full', 'tied', 'diag' or 'spherical'
+                              sample_weight: Optional[torch.Tensor] = None, # (N,) weights w_n, or None
+                              gpu_blocks: bool = False, # under the interpreter, launch the GPU's block sizes (to check them)
+                             ): # nk (K,), means (K, D), covariances (shape by type), all float64
+    "`estimate_gaussian_parameters` with its sums in the deterministic Triton reductions; reads X and resp in their own dtype."
+    if covariance_type not in COVARIANCE_TYPES:
+        raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}; got {covariance_type!r}")
+    f64 = torch.float64
+    N, D = X.shape
+    X, resp = X.contiguous(), resp.contiguous()
+    w = torch.ones(N, dtype=f64, device=X.device) if sample_weight is None else sample_weight.to(f64).contiguous()
+    one = torch.ones(1, 1, dtype=X.dtype, device=X.device).expand(N, 1)   # a single "component" holding every point
+    zero = torch.zeros(D, dtype=f64, device=X.device)
+    wsum, wx, _ = _m_step_moments(X, one, w, zero, False, gpu_blocks)
+    shift = wx[0] / wsum[0]                                            # (D,) weighted data mean
+    diag = covariance_type in ("diag", "spherical")
+    nk, s1, s2 = _m_step_moments(X, resp, w, shift, diag, gpu_blocks)
+    nk = nk + 10 * torch.finfo(X.dtype).eps                            # (K,)
+    means_c = s1 / nk[:, None]                                         # (K, D), centred
+    eye = torch.eye(D, dtype=f64, device=X.device)
+    if covariance_type == "full":
+        cov = _m_step_scatter(X, resp, w, shift, means_c, gpu_blocks) / nk[:, None, None] + reg_covar * eye
+    elif covariance_type == "tied":
+        scatter = _m_step_scatter(X, one, w, shift, torch.zeros(1, D, dtype=f64, device=X.device), gpu_blocks)[0] - (nk[:, None] * means_c).T @ means_c
+        cov = scatter / nk.sum() + reg_covar * eye
+    else:
+        cov = s2 / nk[:, None] - means_c * means_c + reg_covar
+        if covariance_type == "spherical": cov = cov.mean(1)
+    return nk, means_c + shift, cov
+
+# %% ../nbs/01_gmm.ipynb #f9cb66d6
+from .cases import case, Problem
+
+def _gmm_kernel_problem(ct: str, N: int, K: int, D: int, device):
+    "Points, weights, means and precision factors for a kernel benchmark (well separated components, float32)."
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(N, D, generator=g) * 2
+    mu, pi = torch.randn(K, D, generator=g) * 2, torch.full((K,), 1.0 / K)
+    pc = (torch.rand(K, D, generator=g) + 0.5 if ct == "diag" else
+          torch.linalg.inv(torch.linalg.cholesky(torch.eye(D) + 0.1)).mT.expand(K, D, D).contiguous())
+    return [t.to(device) for t in (X, pi, mu, pc)]
+
+_GMM_KERNEL_SHAPES = {False: [("diag", 1_000_000, 32, 16), ("full", 1_000_000, 16, 16)], True: [("diag", 5_000, 7, 5), ("full", 3_000, 4, 5)]}
+
+def _bench_gmm_kernels(device, quick, step: str):
+    "The problems of `gmm_e_step` (step 'e') or `gmm_m_step` (step 'm')."
+    for ct, N, K, D in _GMM_KERNEL_SHAPES[quick]:
+        X, pi, mu, pc = _gmm_kernel_problem(ct, N, K, D, device)
+        label, shape = f"{ct} N={N:,} K={K} D={D}", {"N": N, "K": K, "D": D, "covariance_type": ct}
+        if step == "e":
+            def unfused(ct=ct, X=X, pi=pi, mu=mu, pc=pc):
+                wlp = gaussian_log_prob(X, mu, pc, ct, backend="torch") + torch.log(pi)
+                return torch.logsumexp(wlp, 1), torch.softmax(wlp, 1)
+            yield Problem(label, shape, {"mixnb fused_e_step (triton)": lambda: fused_e_step(X, pi, mu, pc, ct)[1],
+                                         "unfused torch (gaussian_log_prob, logsumexp, softmax)": lambda: unfused()[1]},
+                          bytes=4 * (N * D + N * K + N), flops=(2.0 * N * K * D * D if ct == "full" else 3.0 * N * K * D))
+        else:
+            R = fused_e_step(X, pi, mu, pc, ct)[1]
+            def cublas(ct=ct, X=X, R=R):
+                X64, R64 = X.double(), R.double()
+                Xc = X64 - X64.mean(0)
+                nk = R64.sum(0) + 10 * torch.finfo(X.dtype).eps; m = R64.T @ Xc / nk[:, None]   # as the M-step does
+                if ct == "diag": return R64.T @ (Xc * Xc) / nk[:, None] - m * m
+                return torch.stack([(R64[:, k, None] * (Xc - m[k])).T @ (Xc - m[k]) for k in range(R.shape[1])]) / nk[:, None, None]
+            yield Problem(label, shape, {"mixnb fused_gaussian_parameters (triton)": lambda: fused_gaussian_parameters(X, R, 0.0, ct)[2],
+                                         "cuBLAS float64 (the CPU path's formulas)": cublas},
+                          bytes=4 * (N * D + N * K), flops=(2.0 * N * K * D * D if ct == "full" else 4.0 * N * K * D))
+
+@case("gmm_e_step", devices=("cuda",))
+def _bench_gmm_e_step(device, dtype, quick):
+    "gmm.fused_e_step against the unfused PyTorch E-step, float32, diag K=32 and full K=16 on 1e6 points, D=16."
+    yield from _bench_gmm_kernels(device, quick, "e")
+
+@case("gmm_m_step", devices=("cuda",))
+def _bench_gmm_m_step(device, dtype, quick):
+    "gmm.fused_gaussian_parameters against cuBLAS float64 formulas, float32 input, diag K=32 and full K=16 on 1e6 points."
+    yield from _bench_gmm_kernels(device, quick, "m")
