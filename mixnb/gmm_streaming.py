@@ -350,8 +350,11 @@ def partial_fit(model: GaussianMixture, # the model to update
     fitted = model.__sklearn_is_fitted__()
     state, current = model.__dict__.get("_stepwise_state"), (_fitted_params(model) if fitted else None)
     fresh = state is None or not fitted or state["means"] is not current[1]     # refitted (fit, fit_chunks, load) since
-    Xt = model._X_fitted(X) if fitted else check_array(X, dtype=dtype, device=fit_device(model.device, X))
+    dtype, device = (current[1].dtype, current[1].device) if fitted else (dtype, fit_device(model.device, X))
+    Xt = check_array(X, dtype=dtype, device=device)                # NaN refused, even by a model whose own checks allow them
     N, D = Xt.shape
+    if fitted and D != model.n_features_in_:
+        raise ValueError(f"X has {D} features, but {type(model).__name__} is expecting {model.n_features_in_} features as input")
     w = model._check_sample_weight(sample_weight, N, Xt.device)
     W = float(w.sum())
     if not fresh: gen, t, scores, used, params = state["gen"], state["t"], state["scores"], state["reg"], current
