@@ -26,18 +26,9 @@ TEST_FILE = "sklearn/mixture/tests/test_gaussian_mixture.py"
 PRIVATE_MODULES = ("sklearn.mixture._gaussian_mixture", "sklearn.utils._array_api")
 
 # test name -> why it fails; each must fail, and only on the wording of an error message
-_NOT_FITTED = ("mixnb.base's NotFittedError says 'This GaussianMixture instance is not fitted yet: call fit(X) before using "
-               "this method.'; the test matches scikit-learn's 'not fitted yet. Call 'fit' with appropriate arguments before "
-               "using this estimator.'")
 WORDING_ONLY = {
     "test_check_weights": "expects 'should be in the range [0, 1], but got max value <the minimum>, min value <the maximum>' "
                           "(scikit-learn's message swaps the two); mixnb says 'weights_init must lie in [0, 1]; got min ..., max ...'",
-    "test_gaussian_mixture_predict_predict_proba": _NOT_FITTED,
-    "test_score": _NOT_FITTED,
-    "test_score_samples": _NOT_FITTED,
-    "test_gaussian_mixture_fit_convergence_warning": "mixnb.base's run_em warns 'EM did not converge in 1 iterations ... increase "
-                                                     "max_iter or tol, or check the data's scale'; the test matches scikit-learn's "
-                                                     "'Best performing initialization did not converge. Try different init parameters, ...'",
 }
 
 
