@@ -13,9 +13,8 @@ from typing import Optional
 
 import numpy as np
 import torch
-from fastcore.basics import patch
 
-from .base import (ConvergenceWarning, Estimator, NotFittedError, check_array, check_choice, check_int, check_real,
+from .base import (ConvergenceWarning, Estimator, NotFittedError, patch, check_array, check_choice, check_int, check_real,
                         check_sample_weight, fitted, make_generator, register_model, resolve_dtype, run_em, sklearn_twin, to_output)
 from .core import COVARIANCE_TYPES, LOG_2PI, as_tensor, gaussian_log_prob, log_softmax, logsumexp
 from .core import HAS_TRITON, INTERPRET, _acc, _check_gaussian, _expand_factor, _log_norm, _log_prob_rows, _use_triton, kmeans, kmeans_plusplus
