@@ -9,7 +9,6 @@ import math
 import warnings
 
 import torch
-from fastcore.basics import patch
 from tqdm.auto import tqdm
 
 from .core import LOG_2PI, HAS_TRITON, INTERPRET, _acc, _row_blocks, _safe_shift, _use_triton, triton_available
@@ -112,7 +111,7 @@ def _cross_log_integral(ma, cova, mb, covb, covariance_type):
     logdet = 2 * torch.log(torch.diagonal(C, dim1=-2, dim2=-1)).sum(-1)
     return -0.5 * (D * LOG_2PI + logdet + (z * z).sum(-1))
 
-# %% ../nbs/05_squared_mixtures.ipynb #80a753a3
+# %% ../nbs/05_squared_mixtures.ipynb #499ee655
 def pair_log_integral(means: torch.Tensor, # (K, D) component means
                       prec_chol: torch.Tensor, # (K, D) 1/sigma for 'diag', (K, D, D) upper factors for 'full'
                       covariance_type: str = "diag", # 'diag' or 'full'
@@ -175,7 +174,7 @@ def squared_as_signed_mixture(weights: torch.Tensor, # (K,) real weights w
     m = torch.linalg.solve(Pij, rhs)[..., 0]
     return beta, m, precisions_cholesky_from_precisions(Pij, "full")
 
-# %% ../nbs/05_squared_mixtures.ipynb #694227fd
+# %% ../nbs/05_squared_mixtures.ipynb #98e19eea
 def _check_inits(choices):
     "A check for `init_params`: one of `choices`, or a non-empty list or tuple of them."
     def check(name, v):
@@ -200,13 +199,133 @@ _GRADIENT_CHECKS = {"n_components": lambda n, v: check_int(n, v, 1),
                     "tol": check_real, "reg_covar": check_real, "n_init": lambda n, v: check_int(n, v, 1),
                     "init_noise": check_real, "verbose": _check_verbose}
 
-# %% ../nbs/05_squared_mixtures.ipynb #6a229e6f
-class _GradientMixture(Estimator):
-    "Shared by `SquaredMixture` and `AdditiveMixture`: parameters, the Adam loop with early stopping, scoring, persistence."
+# %% ../nbs/05_squared_mixtures.ipynb #eb29fe88
+_FITTED_TENSORS = ("weights", "means", "precisions_cholesky")
+_FITTED_VALUES = ("n_features_in_", "n_epochs_", "best_epoch_", "val_scores_", "init_")
+
+def _chunked(X, f, rows: int = 1 << 16):
+    "f over blocks of `rows` rows of X, concatenated (bounds the (rows, K) temporaries)."
+    return torch.cat([f(X[s:s + rows]) for s in range(0, X.shape[0], rows)])
+
+class _FittedGaussians(Estimator):
+    "The fitted part of `SquaredMixture` and `AdditiveMixture`: the tensors, scoring and what `save` writes."
     _fitted_attr = "means_"
+    weights_, means_, precisions_cholesky_, covariances_ = fitted(), fitted(), fitted(), fitted()
+
+    def _set_params(self, weights, means, prec_chol):
+        "Store the fitted tensors; `weights_`, `means_`, ... read them back as the kind of data `fit` was given."
+        self.weights_, self.means_, self.precisions_cholesky_ = weights.detach(), means.detach(), prec_chol.detach()
+        self.covariances_ = _covariances(self._precisions_cholesky, self.covariance_type)
+
+    def _X_fitted(self, X):
+        "X checked against the fitted model, as a tensor of its dtype on its device."
+        self._check_is_fitted()
+        Xt = check_array(X, dtype=self._means.dtype, device=self._means.device)
+        if Xt.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {Xt.shape[1]} features, but {type(self).__name__} is expecting {self.n_features_in_} features as input")
+        return Xt
+
+    def log_prob(self, X, # (N, D) data
+                ): # (N,) log-density of each point, NumPy unless X is a tensor
+        "Log-density of each point under the fitted model."
+        Xt = self._X_fitted(X)
+        with torch.no_grad():
+            out = _chunked(Xt, lambda x: self._log_prob_params(x, self._weights, self._means, self._precisions_cholesky))
+        return to_output(out, X)
+
+    score_samples = log_prob
+
+    def score(self, X, # (N, D) data
+             ) -> float:
+        "Average log-likelihood of X (higher is better)."
+        return float(torch.as_tensor(self.log_prob(self._X_fitted(X))).double().mean())
+
+    def _check_n_samples(self, n_samples):
+        self._check_is_fitted()
+        check_int("n_samples", n_samples, 1)
+
+    def _state(self):
+        "The fitted tensors and the other fitted values, for `save`."
+        values = {k: getattr(self, k) for k in _FITTED_VALUES}
+        values["start_scores_"] = [list(t) for t in self.start_scores_]
+        return {k: getattr(self, "_" + k) for k in _FITTED_TENSORS}, values
+
+    def _restore(self, tensors, values):
+        "Put back what `_state` returned (used by `load`)."
+        self._set_params(*(tensors[k] for k in _FITTED_TENSORS))
+        for k in _FITTED_VALUES: setattr(self, k, values[k])
+        self.start_scores_ = [tuple(t) for t in values["start_scores_"]]
+
+# %% ../nbs/05_squared_mixtures.ipynb #4e912cb7
+def _adam_epoch(log_prob, # log_prob(X, raw) -> (n,) log-densities under the parameters `raw`
+                raw, opt, Xtr, Xv, batch_size: int, gen) -> float:
+    "One pass of Adam steps over the training rows in a random order; the validation average log-likelihood after it."
+    n = Xtr.shape[0]
+    order = torch.randperm(n, generator=gen).to(Xtr.device)
+    for s in range(0, n, batch_size):
+        loss = -log_prob(Xtr[order[s:s + batch_size]], raw).mean()
+        if not torch.isfinite(loss): raise FloatingPointError(f"the minibatch loss is {float(loss)}")
+        opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+    with torch.no_grad(): val = float(_chunked(Xv, lambda x: log_prob(x, raw)).mean())
+    if not math.isfinite(val): raise FloatingPointError(f"the validation log-likelihood is {val}")
+    return val
+
+def _run_adam(log_prob, raw, Xtr, Xv, gen, # as for `_adam_epoch`; raw: the leaf tensors to train
+              learning_rate: float, batch_size: int, max_epochs: int, patience: int, tol: float, verbose: int, desc: str):
+    "One start: Adam epochs until `patience` epochs without a validation gain of `tol`, or a failed step; (best parameters, validation scores, best epoch)."
+    opt = torch.optim.Adam(raw, lr=learning_rate)
+    best, best_raw, wait, best_epoch, scores = -math.inf, [r.detach().clone() for r in raw], 0, 0, []
+    bar = tqdm(range(1, max_epochs + 1), desc=desc, disable=verbose <= 0, leave=verbose > 1)
+    for epoch in bar:
+        try: val = _adam_epoch(log_prob, raw, opt, Xtr, Xv, min(batch_size, Xtr.shape[0]), gen)
+        except (ValueError, FloatingPointError, torch.linalg.LinAlgError) as e:
+            kept = f"epoch {best_epoch}, validation score {best:.6g}" if best_epoch else "the start"
+            warnings.warn(f"{desc}: epoch {epoch} failed ({type(e).__name__}: {e}); keeping the best parameters so far "
+                          f"({kept}) and going on with the fit. Lower learning_rate, or standardise the data.", RuntimeWarning, stacklevel=3)
+            break
+        scores.append(val)
+        bar.set_postfix(validation=f"{val:.6g}", change=f"{val - best:.3g}" if best_epoch else "")
+        if val > best + tol: best, best_raw, wait, best_epoch = val, [r.detach().clone() for r in raw], 0, epoch
+        else:
+            wait += 1
+            if wait >= patience: break
+    bar.close()
+    return best_raw, scores, best_epoch
+
+# %% ../nbs/05_squared_mixtures.ipynb #fd01f0ef
+def _cluster_start(X, # (N, D) training rows
+                   K: int, gen, init: str, # 'kmeans' or 'random'
+                   reg_covar: float, covariance_type: str):
+    "Weights pi (K,), means (K, D) and covariances of K clusters of X, in float64: k-means clusters, or random halves with means on random points."
+    N = X.shape[0]
+    if init == "kmeans": labels = kmeans(X, K, gen)[1]
+    else: labels = torch.randint(K, (N,), generator=gen).to(X.device)     # random halves: every mean near the data mean
+    resp = torch.nn.functional.one_hot(labels, K).to(X.dtype)
+    nk, means, cov = estimate_gaussian_parameters(X, resp, reg_covar, covariance_type)
+    diag = cov if covariance_type == "diag" else torch.diagonal(cov, dim1=-2, dim2=-1)
+    floor = 1e-3 * float(diag.mean()) + reg_covar                               # empty or one-point clusters stay invertible
+    cov = cov + floor if covariance_type == "diag" else cov + floor * torch.eye(X.shape[1], dtype=cov.dtype)
+    pi = (nk / nk.sum()).clamp_min(1e-3 / K)
+    if init == "random":                                                    # means on random points, the data's spread
+        means = X[torch.randperm(N, generator=gen)[:K].to(X.device)].double()
+    return pi / pi.sum(), means, cov
+
+def _validation_split(Xt, fraction: float, n_components: int, gen):
+    "(training rows, validation rows) of Xt: a random `fraction` held out; with none, validate on the training rows."
+    N = Xt.shape[0]
+    n_val = int(round(fraction * N))
+    if N - n_val < max(2, n_components):
+        raise ValueError(f"n_samples={N} leaves {N - n_val} training points after the validation split; it should be >= "
+                         f"n_components={n_components} (and >= 2): pass more data, fewer components or a smaller validation_fraction")
+    perm = torch.randperm(N, generator=gen).to(Xt.device)
+    Xv, Xtr = Xt[perm[:n_val]], Xt[perm[n_val:]]
+    return Xtr, (Xv if n_val else Xtr)
+
+# %% ../nbs/05_squared_mixtures.ipynb #8987e0a5
+class _GradientMixture(_FittedGaussians):
+    "Shared by `SquaredMixture` and `AdditiveMixture`: parameters, starts, and `fit` by Adam with early stopping."
     _INITS = ("kmeans", "random")
     _param_checks = {**_GRADIENT_CHECKS, "init_params": _check_inits(_INITS)}
-    weights_, means_, precisions_cholesky_, covariances_ = fitted(), fitted(), fitted(), fitted()
 
     def __init__(self,
                  n_components: int = 1, # K, the number of Gaussian components
@@ -239,175 +358,45 @@ class _GradientMixture(Estimator):
         if self.covariance_type == "diag": return torch.log(L)
         return torch.triu(L, 1) + torch.diag_embed(torch.log(torch.diagonal(L, dim1=-2, dim2=-1)))
 
-    def _inits(self):
-        "init_params as a tuple: one entry per start (each repeated n_init times by `fit`)."
-        return (self.init_params,) if isinstance(self.init_params, str) else tuple(self.init_params)
-
-    def _effective_init(self, init): return init
+    def _init_raw(self, X, gen, init, K=None):
+        "Unconstrained (weights, means, factors) of K components (default n_components), as leaf tensors to train."
+        pi, means, cov = _cluster_start(X, K or self.n_components, gen, init, self.reg_covar, self.covariance_type)
+        w, cov = self._init_weights(pi, means, cov, gen, init)
+        raw = (w, means, self._unfactor(precisions_cholesky(cov, self.covariance_type)))
+        return [t.to(device=X.device, dtype=X.dtype).clone().requires_grad_(True) for t in raw]
 
     def _log_prob_raw(self, X, raw):
         "Log-density of X under the unconstrained parameters (weights, means, factors) being trained."
         w, mu, rawL = raw
         return self._log_prob_params(X, self._weights_of(w), mu, self._factor(rawL))
 
-# %% ../nbs/05_squared_mixtures.ipynb #8ef84861
-def _chunked(X, f, rows: int = 1 << 16):
-    "f over blocks of `rows` rows of X, concatenated (bounds the (rows, K) temporaries)."
-    return torch.cat([f(X[s:s + rows]) for s in range(0, X.shape[0], rows)])
+    def fit(self, X, # (N, D) data: NumPy array, list or tensor
+           ):
+        "Fit by Adam on minibatches of the log-likelihood from each start in turn, keeping the parameters with the best validation score."
+        self._validate_params()
+        Xt = check_array(X, dtype=resolve_dtype(self.dtype), device=self.device)
+        gen = make_generator(self.random_state)
+        Xtr, Xv = _validation_split(Xt, self.validation_fraction, self.n_components, gen)
+        starts = [self._effective_init(i) for i in self._inits() for _ in range(self.n_init)]
+        self.start_scores_, best = [], None
+        for n, init in enumerate(starts):
+            raw, scores, best_epoch = _run_adam(self._log_prob_raw, self._init_raw(Xtr, gen, init), Xtr, Xv, gen, self.learning_rate,
+                                                self.batch_size, self.max_epochs, self.patience, self.tol, self.verbose,
+                                                f"{type(self).__name__} start {n + 1}/{len(starts)} ({init})")
+            self.start_scores_.append((init, scores[best_epoch - 1] if best_epoch else -math.inf))
+            if best is None or self.start_scores_[-1][1] > best[0]: best = (self.start_scores_[-1][1], raw, scores, best_epoch, init)
+        _, raw, self.val_scores_, self.best_epoch_, self.init_ = best
+        self.n_epochs_ = len(self.val_scores_)
+        self._fit_on_tensor = isinstance(X, torch.Tensor)
+        self._set_params(self._weights_of(raw[0]), raw[1], self._factor(raw[2]))
+        self.n_features_in_ = Xt.shape[1]
+        return self
 
-# %% ../nbs/05_squared_mixtures.ipynb #4f58ae63
-@patch
-def _init_raw(self: _GradientMixture, X, gen, init, K=None):
-    "Unconstrained (weights, means, factors) of K components (default n_components) from k-means clusters of X, or random ones."
-    K, N = K or self.n_components, X.shape[0]
-    if init == "kmeans": labels = kmeans(X, K, gen)[1]
-    else: labels = torch.randint(K, (N,), generator=gen).to(X.device)     # random halves: every mean near the data mean
-    resp = torch.nn.functional.one_hot(labels, K).to(X.dtype)
-    nk, means, cov = estimate_gaussian_parameters(X, resp, self.reg_covar, self.covariance_type)
-    diag = cov if self.covariance_type == "diag" else torch.diagonal(cov, dim1=-2, dim2=-1)
-    floor = 1e-3 * float(diag.mean()) + self.reg_covar                          # empty or one-point clusters stay invertible
-    cov = cov + floor if self.covariance_type == "diag" else cov + floor * torch.eye(X.shape[1], dtype=cov.dtype)
-    pi = (nk / nk.sum()).clamp_min(1e-3 / K)
-    if init == "random":                                                    # means on random points, the data's spread
-        means = X[torch.randperm(N, generator=gen)[:K].to(X.device)].double()
-    w, cov = self._init_weights(pi / pi.sum(), means, cov, gen, init)
-    L = precisions_cholesky(cov, self.covariance_type)
-    dev, dt = X.device, X.dtype
-    return [t.to(device=dev, dtype=dt).clone().requires_grad_(True) for t in (w, means, self._unfactor(L))]
+    def _inits(self):
+        "init_params as a tuple: one entry per start (each repeated n_init times by `fit`)."
+        return (self.init_params,) if isinstance(self.init_params, str) else tuple(self.init_params)
 
-# %% ../nbs/05_squared_mixtures.ipynb #37851098
-@patch
-def fit(self: _GradientMixture, X, # (N, D) data: NumPy array, list or tensor
-       ):
-    "Fit by Adam on minibatches of the log-likelihood from each start in turn, keeping the parameters with the best validation score."
-    self._validate_params()
-    Xt = check_array(X, dtype=resolve_dtype(self.dtype), device=self.device)
-    gen = make_generator(self.random_state)
-    Xtr, Xv = self._split(Xt, gen)
-    starts = [self._effective_init(i) for i in self._inits() for _ in range(self.n_init)]
-    self.start_scores_, best = [], None
-    for n, init in enumerate(starts):
-        desc = f"{type(self).__name__} start {n + 1}/{len(starts)} ({init})"
-        raw, scores, best_epoch = self._fit_one(Xtr, Xv, self._init_raw(Xtr, gen, init), gen, desc)
-        score = scores[best_epoch - 1] if best_epoch else -math.inf
-        self.start_scores_.append((init, score))
-        if best is None or score > best[0]: best = (score, raw, scores, best_epoch, init)
-    _, raw, self.val_scores_, self.best_epoch_, self.init_ = best
-    self.n_epochs_ = len(self.val_scores_)
-    self._fit_on_tensor = isinstance(X, torch.Tensor)
-    self._set_params(self._weights_of(raw[0]), raw[1], self._factor(raw[2]))
-    self.n_features_in_ = Xt.shape[1]
-    return self
-
-@patch
-def _split(self: _GradientMixture, Xt, gen):
-    "(training rows, validation rows) of Xt: a random `validation_fraction` held out; with none, validate on the training rows."
-    N = Xt.shape[0]
-    n_val = int(round(self.validation_fraction * N))
-    if N - n_val < max(2, self.n_components):
-        raise ValueError(f"n_samples={N} leaves {N - n_val} training points after the validation split; it should be >= "
-                         f"n_components={self.n_components} (and >= 2): pass more data, fewer components or a smaller validation_fraction")
-    perm = torch.randperm(N, generator=gen).to(Xt.device)
-    Xv, Xtr = Xt[perm[:n_val]], Xt[perm[n_val:]]
-    return Xtr, (Xv if n_val else Xtr)
-
-# %% ../nbs/05_squared_mixtures.ipynb #fceca3ab
-@patch
-def _epoch(self: _GradientMixture, Xtr, Xv, raw, opt, gen) -> float:
-    "One pass of Adam steps over the training rows in a random order; the validation average log-likelihood after it."
-    n = Xtr.shape[0]
-    bs = min(self.batch_size, n)
-    order = torch.randperm(n, generator=gen).to(Xtr.device)
-    for s in range(0, n, bs):
-        loss = -self._log_prob_raw(Xtr[order[s:s + bs]], raw).mean()
-        if not torch.isfinite(loss): raise FloatingPointError(f"the minibatch loss is {float(loss)}")
-        opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-    with torch.no_grad(): val = float(self._chunked(Xv, lambda x: self._log_prob_raw(x, raw)).mean())
-    if not math.isfinite(val): raise FloatingPointError(f"the validation log-likelihood is {val}")
-    return val
-
-@patch
-def _fit_one(self: _GradientMixture, Xtr, Xv, raw, gen, desc):
-    "One start: Adam epochs from `raw` until `patience` epochs without a validation gain or a failed step; (best parameters, validation scores, best epoch)."
-    opt = torch.optim.Adam(raw, lr=self.learning_rate)
-    best, best_raw, wait, best_epoch, scores = -math.inf, [r.detach().clone() for r in raw], 0, 0, []
-    bar = tqdm(range(1, self.max_epochs + 1), desc=desc, disable=self.verbose <= 0, leave=self.verbose > 1)
-    for epoch in bar:
-        try: val = self._epoch(Xtr, Xv, raw, opt, gen)
-        except (ValueError, FloatingPointError, torch.linalg.LinAlgError) as e:
-            kept = f"epoch {best_epoch}, validation score {best:.6g}" if best_epoch else "the start"
-            warnings.warn(f"{desc}: epoch {epoch} failed ({type(e).__name__}: {e}); keeping the best parameters so far "
-                          f"({kept}) and going on with the fit. Lower learning_rate, or standardise the data.", RuntimeWarning, stacklevel=3)
-            break
-        scores.append(val)
-        bar.set_postfix(validation=f"{val:.6g}", change=f"{val - best:.3g}" if best_epoch else "")
-        if val > best + self.tol: best, best_raw, wait, best_epoch = val, [r.detach().clone() for r in raw], 0, epoch
-        else:
-            wait += 1
-            if wait >= self.patience: break
-    bar.close()
-    return best_raw, scores, best_epoch
-
-# %% ../nbs/05_squared_mixtures.ipynb #cf4fd43d
-@patch
-def _set_params(self: _GradientMixture, weights, means, prec_chol):
-    "Store the fitted tensors; `weights_`, `means_`, ... read them back as the kind of data `fit` was given."
-    self.weights_, self.means_, self.precisions_cholesky_ = weights.detach(), means.detach(), prec_chol.detach()
-    self.covariances_ = _covariances(self._precisions_cholesky, self.covariance_type)
-
-@patch(cls_method=True)
-def _chunked(cls: _GradientMixture, X, f, rows: int = 1 << 16):
-    "f over blocks of `rows` rows of X, concatenated (bounds the (rows, K) temporaries)."
-    return torch.cat([f(X[s:s + rows]) for s in range(0, X.shape[0], rows)])
-
-@patch
-def _X_fitted(self: _GradientMixture, X):
-    "X checked against the fitted model, as a tensor of its dtype on its device."
-    self._check_is_fitted()
-    Xt = check_array(X, dtype=self._means.dtype, device=self._means.device)
-    if Xt.shape[1] != self.n_features_in_:
-        raise ValueError(f"X has {Xt.shape[1]} features, but {type(self).__name__} is expecting {self.n_features_in_} features as input")
-    return Xt
-
-@patch
-def log_prob(self: _GradientMixture, X, # (N, D) data
-            ): # (N,) log-density of each point, NumPy unless X is a tensor
-    "Log-density of each point under the fitted model."
-    Xt = self._X_fitted(X)
-    with torch.no_grad():
-        out = self._chunked(Xt, lambda x: self._log_prob_params(x, self._weights, self._means, self._precisions_cholesky))
-    return to_output(out, X)
-
-_GradientMixture.score_samples = _GradientMixture.log_prob
-
-@patch
-def score(self: _GradientMixture, X, # (N, D) data
-         ) -> float:
-    "Average log-likelihood of X (higher is better)."
-    return float(torch.as_tensor(self.log_prob(self._X_fitted(X))).double().mean())
-
-@patch
-def _check_n_samples(self: _GradientMixture, n_samples):
-    self._check_is_fitted()
-    check_int("n_samples", n_samples, 1)
-
-# %% ../nbs/05_squared_mixtures.ipynb #2cdf1a0e
-_FITTED_TENSORS = ("weights", "means", "precisions_cholesky")
-_FITTED_VALUES = ("n_features_in_", "n_epochs_", "best_epoch_", "val_scores_", "init_")
-
-@patch
-def _state(self: _GradientMixture):
-    "The fitted tensors and the other fitted values, for `save`."
-    values = {k: getattr(self, k) for k in _FITTED_VALUES}
-    values["start_scores_"] = [list(t) for t in self.start_scores_]
-    return {k: getattr(self, "_" + k) for k in _FITTED_TENSORS}, values
-
-@patch
-def _restore(self: _GradientMixture, tensors, values):
-    "Put back what `_state` returned (used by `load`)."
-    self._set_params(*(tensors[k] for k in _FITTED_TENSORS))
-    for k in _FITTED_VALUES: setattr(self, k, values[k])
-    self.start_scores_ = [tuple(t) for t in values["start_scores_"]]
+    def _effective_init(self, init): return init
 
 # %% ../nbs/05_squared_mixtures.ipynb #f3dc60e4
 def _draw_gaussians(idx, means, prec_chol, covariance_type, gen):
