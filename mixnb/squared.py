@@ -111,7 +111,7 @@ def _cross_log_integral(ma, cova, mb, covb, covariance_type):
     logdet = 2 * torch.log(torch.diagonal(C, dim1=-2, dim2=-1)).sum(-1)
     return -0.5 * (D * LOG_2PI + logdet + (z * z).sum(-1))
 
-# %% ../nbs/05_squared_mixtures.ipynb #499ee655
+# %% ../nbs/05_squared_mixtures.ipynb #0e79c597
 def pair_log_integral(means: torch.Tensor, # (K, D) component means
                       prec_chol: torch.Tensor, # (K, D) 1/sigma for 'diag', (K, D, D) upper factors for 'full'
                       covariance_type: str = "diag", # 'diag' or 'full'
@@ -174,7 +174,7 @@ def squared_as_signed_mixture(weights: torch.Tensor, # (K,) real weights w
     m = torch.linalg.solve(Pij, rhs)[..., 0]
     return beta, m, precisions_cholesky_from_precisions(Pij, "full")
 
-# %% ../nbs/05_squared_mixtures.ipynb #98e19eea
+# %% ../nbs/05_squared_mixtures.ipynb #2d29522f
 def _check_inits(choices):
     "A check for `init_params`: one of `choices`, or a non-empty list or tuple of them."
     def check(name, v):
@@ -199,7 +199,7 @@ _GRADIENT_CHECKS = {"n_components": lambda n, v: check_int(n, v, 1),
                     "tol": check_real, "reg_covar": check_real, "n_init": lambda n, v: check_int(n, v, 1),
                     "init_noise": check_real, "verbose": _check_verbose}
 
-# %% ../nbs/05_squared_mixtures.ipynb #eb29fe88
+# %% ../nbs/05_squared_mixtures.ipynb #652658a1
 _FITTED_TENSORS = ("weights", "means", "precisions_cholesky")
 _FITTED_VALUES = ("n_features_in_", "n_epochs_", "best_epoch_", "val_scores_", "init_")
 
@@ -256,7 +256,7 @@ class _FittedGaussians(Estimator):
         for k in _FITTED_VALUES: setattr(self, k, values[k])
         self.start_scores_ = [tuple(t) for t in values["start_scores_"]]
 
-# %% ../nbs/05_squared_mixtures.ipynb #4e912cb7
+# %% ../nbs/05_squared_mixtures.ipynb #7fff9a8a
 def _adam_epoch(log_prob, # log_prob(X, raw) -> (n,) log-densities under the parameters `raw`
                 raw, opt, Xtr, Xv, batch_size: int, gen) -> float:
     "One pass of Adam steps over the training rows in a random order; the validation average log-likelihood after it."
@@ -292,7 +292,7 @@ def _run_adam(log_prob, raw, Xtr, Xv, gen, # as for `_adam_epoch`; raw: the leaf
     bar.close()
     return best_raw, scores, best_epoch
 
-# %% ../nbs/05_squared_mixtures.ipynb #fd01f0ef
+# %% ../nbs/05_squared_mixtures.ipynb #eed20691
 def _cluster_start(X, # (N, D) training rows
                    K: int, gen, init: str, # 'kmeans' or 'random'
                    reg_covar: float, covariance_type: str):
@@ -321,7 +321,7 @@ def _validation_split(Xt, fraction: float, n_components: int, gen):
     Xv, Xtr = Xt[perm[:n_val]], Xt[perm[n_val:]]
     return Xtr, (Xv if n_val else Xtr)
 
-# %% ../nbs/05_squared_mixtures.ipynb #8987e0a5
+# %% ../nbs/05_squared_mixtures.ipynb #9bd461d8
 class _GradientMixture(_FittedGaussians):
     "Shared by `SquaredMixture` and `AdditiveMixture`: parameters, starts, and `fit` by Adam with early stopping."
     _INITS = ("kmeans", "random")
