@@ -114,14 +114,19 @@ def _version(module: str) -> Optional[str]:
     try: return getattr(__import__(module), "__version__", "unknown")
     except ImportError: return None
 
+def _load_average() -> Optional[list]:
+    "The 1, 5 and 15 minute load averages (runnable processes), where the system tells them."
+    try: return [round(x, 2) for x in os.getloadavg()]
+    except (OSError, AttributeError): return None
+
 def machine_info(device=None, # the device benchmarked; its GPU is described if it is a CUDA one
                 ) -> dict:
-    "What a benchmark ran on: date, CPU, cores, GPU, and the versions of mixnb, torch, triton, numpy and Python."
+    "What a benchmark ran on: date, CPU, cores, load average, GPU, and the versions of mixnb, torch, triton, numpy and Python."
     try: usable = len(os.sched_getaffinity(0))
     except AttributeError: usable = os.cpu_count()
     info = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "cpu": _cpu_model(), "cpu_cores": os.cpu_count(), "cpu_cores_usable": usable,
-            "torch_threads": torch.get_num_threads(), "platform": platform.platform(),
+            "torch_threads": torch.get_num_threads(), "load_average": _load_average(), "platform": platform.platform(),
             "versions": {"mixnb": _version("mixnb"), "torch": torch.__version__, "triton": _version("triton"),
                          "numpy": np.__version__, "python": platform.python_version(), "cuda": torch.version.cuda},
             "gpu": None}
@@ -157,28 +162,48 @@ def host_time(fn: Callable[[], object], # a call that queues GPU work
     torch.cuda.synchronize(device)
     return t
 
-def _run_problem(p: Problem, device, repeat: int, warmup: int) -> dict:
-    "Check and time every implementation of one problem."
+def _timed_rounds(p: Problem, names: list, device, repeat: int, warmup: int, once: dict) -> dict:
+    "Seconds per call of each implementation, timed in rounds of one run each, so that a change in the machine's load falls on all alike."
+    for name in names:
+        for _ in range(warmup): p.impls[name]()
+    number = {n: max(1, int(2e-3 / max(once[n], 1e-9))) for n in names}   # CPU: calls batched to 2 ms a run, as in `measure_runs`
+    runs = {n: [] for n in names}
+    for _ in range(repeat):
+        for n in names:
+            if _is_cuda(device): runs[n] += measure_runs(p.impls[n], repeat=1, warmup=0, device=device)
+            else:
+                t0 = time.perf_counter()
+                for _ in range(number[n]): p.impls[n]()
+                runs[n].append((time.perf_counter() - t0) / number[n])
+    return runs
+
+def _run_problem(p: Problem, device, repeat: int, warmup: int, rounds: bool = False) -> dict:
+    "Check every implementation of one problem against ours, then time each (`rounds`: all of them in turn, `repeat` times)."
     names = list(p.impls)
     ours = names[0]
-    ref = p.impls[ours]()
+    repeat, warmup = p.repeat or repeat, warmup if p.warmup is None else p.warmup
+    t0 = time.perf_counter(); ref = p.impls[ours](); once = {ours: time.perf_counter() - t0}
+    checks = {ours: (0.0, True)}
+    for name in names[1:]:
+        t0 = time.perf_counter(); out = p.impls[name](); once[name] = time.perf_counter() - t0
+        checks[name] = _max_diff(out, ref)
+        del out
+    del ref
+    runs = (_timed_rounds(p, names, device, repeat, warmup, once) if rounds else
+            {n: measure_runs(p.impls[n], repeat=repeat, warmup=warmup, device=device) for n in names})
     rec = {"label": p.label, "shape": p.shape, "bytes": p.bytes, "flops": p.flops, "ours": ours, "impls": {}, "skipped": p.skipped,
            "extra_columns": list(dict.fromkeys(k for v in p.extra.values() for k in v))}
     for name in names:
-        fn = p.impls[name]
-        diff, agrees = (0.0, True) if name == ours else _max_diff(fn(), ref)
-        runs = measure_runs(fn, repeat=p.repeat or repeat, warmup=warmup if p.warmup is None else p.warmup, device=device)
-        t = statistics.median(runs)
-        r = {"median_s": t, "runs_s": runs}
-        if _is_cuda(device): r["host_s"] = host_time(fn, device)
+        t = statistics.median(runs[name])
+        r = {"median_s": t, "runs_s": runs[name]}
+        if _is_cuda(device): r["host_s"] = host_time(p.impls[name], device)
         if p.bytes: r["GB/s"] = p.bytes / t / 1e9
         if p.flops: r["GFLOP/s"] = p.flops / t / 1e9
-        if name != ours: r.update(max_abs_diff=diff, agrees=agrees)
+        if name != ours: r.update(max_abs_diff=checks[name][0], agrees=checks[name][1])
         r.update({k: f(t) if callable(f) else f for k, f in p.extra.get(name, {}).items()})   # a callable gets the median
         rec["impls"][name] = r
     t_ours = rec["impls"][ours]["median_s"]
     for name in names[1:]: rec["impls"][name]["ratio"] = rec["impls"][name]["median_s"] / t_ours
-    del ref
     return rec
 
 # %% ../nbs/91_bench.ipynb #f92fc7ae
@@ -193,7 +218,9 @@ def _header(record: dict) -> str:
     return (f"**mixnb {'sweeps' if record.get('sweep') else 'benchmarks'}** on {where}, {record['device']}, {record['dtype']}, {m['date'][:10]}; "
             f"torch {m['versions']['torch']}, triton {m['versions']['triton']}. "
             f"Limit: {lim['GB/s']:.0f} GB/s, a {lim['nbytes'] // 2**20} MiB `copy_` on {record['device']}"
-            + (f"; matrix product (`torch.mm`, the best square size) {mm['float32']:.0f} GFLOP/s in float32, {mm['float64']:.0f} in float64." if mm else "."))
+            + (f"; matrix product (`torch.mm`, the best square size) {mm['float32']:.0f} GFLOP/s in float32, {mm['float64']:.0f} in float64" if mm else "")
+            + (f". Load average {m['load_average'][0]:.1f} at the start, {record['load_average_after'][0]:.1f} at the end ({m['torch_threads']} torch threads)."
+               if m.get("load_average") and record.get("load_average_after") else "."))
 
 def markdown_table(record: dict) -> str:
     "The Markdown table of a run's record, with a header line naming the machine and the limit (a sweep's: `sweep_table`)."
@@ -301,7 +328,7 @@ def run_benchmarks(names: Optional[Iterable[str]] = None, # case names; None: ev
     for name in names:
         c, results = CASES[name], []
         for p in _problems(c, device, dtype, quick, sweep):
-            r = _run_problem(p, device, repeat, warmup)
+            r = _run_problem(p, device, repeat, warmup, rounds=sweep)
             for v in r["impls"].values():
                 if "GB/s" in v: v["fraction_of_limit"] = v["GB/s"] / lim["GB/s"]
                 if "GFLOP/s" in v and "GFLOP/s" in lim: v["fraction_of_flops_limit"] = v["GFLOP/s"] / lim["GFLOP/s"][r["shape"].get("dtype", dtype)]
@@ -311,6 +338,7 @@ def run_benchmarks(names: Optional[Iterable[str]] = None, # case names; None: ev
         doc = (c.sweep.problem.__doc__ or "").strip() if sweep else c.doc          # a sweep says what each of its problems times
         record["cases"].append({"name": name, "doc": doc, "results": results})
     record["seconds"] = time.perf_counter() - t_start
+    record["load_average_after"] = _load_average()
     run = BenchRun(record, markdown_table(record))
     if out is not None:
         out = Path(out)
