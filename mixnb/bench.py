@@ -21,11 +21,11 @@ from typing import Callable, Iterable, Optional
 import numpy as np
 import torch
 
-from .cases import CASES, Problem, load_cases
+from .cases import CASES, Case, Problem, load_cases
 
 # %% auto #0
-__all__ = ['measure_runs', 'measure', 'copy_bandwidth', 'machine_info', 'host_time', 'markdown_table', 'BenchRun',
-           'run_benchmarks', 'main']
+__all__ = ['measure_runs', 'measure', 'copy_bandwidth', 'gemm_rate', 'machine_info', 'host_time', 'markdown_table', 'BenchRun',
+           'run_benchmarks', 'sweep_summary', 'sweep_table', 'Markdown', 'latest_table', 'main']
 
 # %% ../nbs/91_bench.ipynb #920ece84
 def _is_cuda(device) -> bool:
@@ -85,6 +85,21 @@ def copy_bandwidth(device="cpu", # the device whose memory to measure
     t = measure(lambda: dst.copy_(src), repeat=repeat, warmup=2, device=dev, flush_l2=False)
     return 2 * n * 4 / t / 1e9
 
+# %% ../nbs/91_bench.ipynb #e5304cc4
+def gemm_rate(device="cpu", # the device whose arithmetic to measure
+              dtype: torch.dtype = torch.float32, # float32 (sgemm) or float64 (dgemm)
+              sizes: tuple = (256, 512, 1024, 2048), # square sizes tried
+              repeat: int = 5, # timed products per size; the fastest counts
+             ) -> float: # GFLOP/s (1e9 floating-point operations per second), 2n³ per n×n product
+    "The best rate `torch.mm` reaches on `device` in `dtype` over a few square sizes: the limit compute-bound work is compared with."
+    dev, best = torch.device(device), 0.0
+    for n in sizes:
+        a, b = torch.randn(n, n, dtype=dtype, device=dev), torch.randn(n, n, dtype=dtype, device=dev)
+        c = torch.empty_like(a)
+        t = min(measure_runs(lambda: torch.mm(a, b, out=c), repeat=repeat, warmup=1, device=dev, flush_l2=False))
+        best = max(best, 2 * n**3 / t / 1e9)
+    return best
+
 # %% ../nbs/91_bench.ipynb #45d6b907
 def _cpu_model() -> str:
     "The CPU's marketing name, from /proc/cpuinfo where there is one."
@@ -99,14 +114,19 @@ def _version(module: str) -> Optional[str]:
     try: return getattr(__import__(module), "__version__", "unknown")
     except ImportError: return None
 
+def _load_average() -> Optional[list]:
+    "The 1, 5 and 15 minute load averages (runnable processes), where the system tells them."
+    try: return [round(x, 2) for x in os.getloadavg()]
+    except (OSError, AttributeError): return None
+
 def machine_info(device=None, # the device benchmarked; its GPU is described if it is a CUDA one
                 ) -> dict:
-    "What a benchmark ran on: date, CPU, cores, GPU, and the versions of mixnb, torch, triton, numpy and Python."
+    "What a benchmark ran on: date, CPU, cores, load average, GPU, and the versions of mixnb, torch, triton, numpy and Python."
     try: usable = len(os.sched_getaffinity(0))
     except AttributeError: usable = os.cpu_count()
     info = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "cpu": _cpu_model(), "cpu_cores": os.cpu_count(), "cpu_cores_usable": usable,
-            "torch_threads": torch.get_num_threads(), "platform": platform.platform(),
+            "torch_threads": torch.get_num_threads(), "load_average": _load_average(), "platform": platform.platform(),
             "versions": {"mixnb": _version("mixnb"), "torch": torch.__version__, "triton": _version("triton"),
                          "numpy": np.__version__, "python": platform.python_version(), "cuda": torch.version.cuda},
             "gpu": None}
@@ -142,44 +162,73 @@ def host_time(fn: Callable[[], object], # a call that queues GPU work
     torch.cuda.synchronize(device)
     return t
 
-def _run_problem(p: Problem, device, repeat: int, warmup: int) -> dict:
-    "Check and time every implementation of one problem."
+def _timed_rounds(p: Problem, names: list, device, repeat: int, warmup: int, once: dict) -> dict:
+    "Seconds per call of each implementation, timed in rounds of one run each, so that a change in the machine's load falls on all alike."
+    for name in names:
+        for _ in range(warmup): p.impls[name]()
+    number = {n: max(1, int(2e-3 / max(once[n], 1e-9))) for n in names}   # CPU: calls batched to 2 ms a run, as in `measure_runs`
+    runs = {n: [] for n in names}
+    for _ in range(repeat):
+        for n in names:
+            if _is_cuda(device): runs[n] += measure_runs(p.impls[n], repeat=1, warmup=0, device=device)
+            else:
+                t0 = time.perf_counter()
+                for _ in range(number[n]): p.impls[n]()
+                runs[n].append((time.perf_counter() - t0) / number[n])
+    return runs
+
+def _run_problem(p: Problem, device, repeat: int, warmup: int, rounds: bool = False) -> dict:
+    "Check every implementation of one problem against ours, then time each (`rounds`: all of them in turn, `repeat` times)."
     names = list(p.impls)
     ours = names[0]
-    ref = p.impls[ours]()
+    repeat, warmup = p.repeat or repeat, warmup if p.warmup is None else p.warmup
+    t0 = time.perf_counter(); ref = p.impls[ours](); once = {ours: time.perf_counter() - t0}
+    checks = {ours: (0.0, True)}
+    for name in names[1:]:
+        t0 = time.perf_counter(); out = p.impls[name](); once[name] = time.perf_counter() - t0
+        checks[name] = _max_diff(out, ref)
+        del out
+    del ref
+    runs = (_timed_rounds(p, names, device, repeat, warmup, once) if rounds else
+            {n: measure_runs(p.impls[n], repeat=repeat, warmup=warmup, device=device) for n in names})
     rec = {"label": p.label, "shape": p.shape, "bytes": p.bytes, "flops": p.flops, "ours": ours, "impls": {}, "skipped": p.skipped,
            "extra_columns": list(dict.fromkeys(k for v in p.extra.values() for k in v))}
     for name in names:
-        fn = p.impls[name]
-        diff, agrees = (0.0, True) if name == ours else _max_diff(fn(), ref)
-        runs = measure_runs(fn, repeat=p.repeat or repeat, warmup=warmup if p.warmup is None else p.warmup, device=device)
-        t = statistics.median(runs)
-        r = {"median_s": t, "runs_s": runs}
-        if _is_cuda(device): r["host_s"] = host_time(fn, device)
+        t = statistics.median(runs[name])
+        r = {"median_s": t, "runs_s": runs[name]}
+        if _is_cuda(device): r["host_s"] = host_time(p.impls[name], device)
         if p.bytes: r["GB/s"] = p.bytes / t / 1e9
         if p.flops: r["GFLOP/s"] = p.flops / t / 1e9
-        if name != ours: r.update(max_abs_diff=diff, agrees=agrees)
+        if name != ours: r.update(max_abs_diff=checks[name][0], agrees=checks[name][1])
         r.update({k: f(t) if callable(f) else f for k, f in p.extra.get(name, {}).items()})   # a callable gets the median
         rec["impls"][name] = r
     t_ours = rec["impls"][ours]["median_s"]
     for name in names[1:]: rec["impls"][name]["ratio"] = rec["impls"][name]["median_s"] / t_ours
-    del ref
     return rec
 
 # %% ../nbs/91_bench.ipynb #f92fc7ae
 def _fmt_time(s: float) -> str:
     return f"{s * 1e6:.1f} µs" if s < 1e-3 else f"{s * 1e3:.2f} ms" if s < 1 else f"{s:.2f} s"
 
-def markdown_table(record: dict) -> str:
-    "The Markdown table of a run's record, with a header line naming the machine and the limit."
+def _header(record: dict) -> str:
+    "The line above a run's tables: the machine, the date, the versions, and the limits measured in the run."
     m, lim = record["machine"], record["limit"]
     where = m["gpu"]["name"] if record["device"].startswith("cuda") and m["gpu"] else f"{m['cpu']} ({m['cpu_cores_usable']} cores)"
+    mm = lim.get("GFLOP/s")
+    return (f"**mixnb {'sweeps' if record.get('sweep') else 'benchmarks'}** on {where}, {record['device']}, {record['dtype']}, {m['date'][:10]}; "
+            f"torch {m['versions']['torch']}, triton {m['versions']['triton']}. "
+            f"Limit: {lim['GB/s']:.0f} GB/s, a {lim['nbytes'] // 2**20} MiB `copy_` on {record['device']}"
+            + (f"; matrix product (`torch.mm`, the best square size) {mm['float32']:.0f} GFLOP/s in float32, {mm['float64']:.0f} in float64" if mm else "")
+            + (f". Load average {m['load_average'][0]:.1f} at the start, {record['load_average_after'][0]:.1f} at the end ({m['torch_threads']} torch threads)."
+               if m.get("load_average") and record.get("load_average_after") else "."))
+
+def markdown_table(record: dict) -> str:
+    "The Markdown table of a run's record, with a header line naming the machine and the limit (a sweep's: `sweep_table`)."
+    if record.get("sweep"): return sweep_table(record)
     flops = any(r["flops"] for c in record["cases"] for r in c["results"])
     extra = list(dict.fromkeys(k for c in record["cases"] for r in c["results"] for v in r.get("extra_columns", [])
                                for k in [v]))          # the columns cases add, in order of first appearance
-    lines = [f"**mixnb benchmarks** on {where}, {record['device']}, {record['dtype']}, {m['date'][:10]}; "
-             f"torch {m['versions']['torch']}, triton {m['versions']['triton']}. "
-             f"Limit: {lim['GB/s']:.0f} GB/s, a {lim['nbytes'] // 2**20} MiB `copy_` on {record['device']}.", "",
+    lines = [_header(record), "",
              "| case | shape | implementation | median | GB/s | of limit |" + (" GFLOP/s |" if flops else "") + " peer / ours |"
              + "".join(f" {k} |" for k in extra),
              "|:--|:--|:--|--:|--:|--:|" + ("--:|" if flops else "") + "--:|" + "--:|" * len(extra)]
@@ -222,67 +271,164 @@ def _repo_root() -> Optional[Path]:
         if (d / "settings.ini").exists() and (d / "mixnb").is_dir(): return d
     return None
 
+def _limits(device: torch.device, quick: bool, sweep: bool) -> dict:
+    "The machine's limits, measured now: the copy bandwidth, and for a sweep the float32 and float64 matrix-product rates."
+    nbytes = 2**24 if quick else 2**30 if device.type == "cuda" else 2**28
+    lim = {"what": "copy_", "GB/s": copy_bandwidth(device, nbytes=nbytes, repeat=3 if quick else 10), "nbytes": nbytes}
+    if sweep:
+        sizes, repeat = ((128, 256), 2) if quick else ((256, 512, 1024, 2048), 5)
+        lim["GFLOP/s"] = {dt: gemm_rate(device, getattr(torch, dt), sizes, repeat) for dt in ("float32", "float64")}
+    return lim
+
+def _problems(c: Case, device: torch.device, dtype: str, quick: bool, sweep: bool) -> Iterable[Problem]:
+    "A case's problems: its own shapes, or with `sweep` one per shape of its grid (in the run's dtype unless the grid sets one)."
+    if not sweep: return c.fn(device, getattr(torch, dtype), quick)
+    return (c.sweep.problem(device, {"dtype": dtype, **s}, quick) for s in c.sweep.shapes(quick))
+
+def _select(names, device: torch.device, sweep: bool) -> list:
+    "The cases to run: those named (checked), or every one that runs on `device` (and declares a sweep, for a sweep)."
+    load_cases()
+    names = list(names) if names else [n for n, c in CASES.items() if device.type in c.devices and (c.sweep or not sweep)]
+    unknown = [n for n in names if n not in CASES]
+    if unknown: raise ValueError(f"unknown benchmark case(s) {unknown}; known: {sorted(CASES)}")
+    flat = [n for n in names if sweep and CASES[n].sweep is None]
+    if flat: raise ValueError(f"case(s) {flat} declare no sweep; these do: {sorted(n for n, c in CASES.items() if c.sweep)}")
+    return names
+
+def _progress(name: str, r: dict):
+    "One line per finished problem: ours' time and share of the limits, and each peer's ratio."
+    ours = r["impls"][r["ours"]]
+    peers = ", ".join(f"{k} {v['ratio']:.2f}×" for k, v in r["impls"].items() if "ratio" in v)
+    print(f"{name:<16} {r['label']:<26} {r['ours']}: {_fmt_time(ours['median_s'])}"
+          + (f", {ours['GB/s']:.0f} GB/s ({ours['fraction_of_limit']:.0%} of copy)" if "GB/s" in ours else "")
+          + (f", {ours['GFLOP/s']:.0f} GFLOP/s ({ours['fraction_of_flops_limit']:.0%} of matmul)" if "fraction_of_flops_limit" in ours else "")
+          + (f"; peer/ours: {peers}" if peers else ""), flush=True)
+
+# %% ../nbs/91_bench.ipynb #e26c5948
 def run_benchmarks(names: Optional[Iterable[str]] = None, # case names; None: every case that runs on `device`
                    out="bench/results", # folder for the JSON and Markdown (the default is the checkout's bench/results); None: write nothing
                    device=None, # "cuda", "cpu", ...; None: CUDA if available, else the CPU
                    quick: bool = False, # small shapes and few runs: checks the plumbing, not the speed
-                   dtype: str = "float32", # "float32" or "float64"
+                   dtype: str = "float32", # "float32" or "float64" (a sweep whose grid sets the dtype uses its own)
                    repeat: Optional[int] = None, # timed runs per implementation (default 25, or 5 when quick)
                    warmup: Optional[int] = None, # untimed calls first (default 5, or 1 when quick)
                    verbose: bool = True, # print a line per problem as it finishes, and the table at the end
+                   sweep: bool = False, # run each case's grid of shapes (`@sweep`) instead of its own shapes
                   ) -> BenchRun:
     "Run benchmark cases, write one JSON record and one Markdown table for the run, and return them."
     device = torch.device(device if device is not None else "cuda" if torch.cuda.is_available() else "cpu")
     if device.type == "cuda" and not torch.cuda.is_available(): raise ValueError("device='cuda' but CUDA is not available on this machine")
     if dtype not in ("float32", "float64"): raise ValueError(f"dtype must be 'float32' or 'float64'; got {dtype!r}")
-    load_cases()
-    names = list(names) if names else [n for n, c in CASES.items() if device.type in c.devices]
-    unknown = [n for n in names if n not in CASES]
-    if unknown: raise ValueError(f"unknown benchmark case(s) {unknown}; known: {sorted(CASES)}")
-    repeat = repeat or (5 if quick else 25)
-    warmup = warmup or (1 if quick else 5)
+    names = _select(names, device, sweep)
+    repeat, warmup = repeat or (5 if quick else 25), warmup or (1 if quick else 5)
     t_start = time.perf_counter()
-    limit_bytes = (2**24 if quick else None)
-    bw = copy_bandwidth(device, nbytes=limit_bytes, repeat=3 if quick else 10)
-    record = {"device": str(device), "dtype": dtype, "quick": quick, "repeat": repeat, "warmup": warmup,
-              "machine": machine_info(device),
-              "limit": {"what": "copy_", "GB/s": bw, "nbytes": limit_bytes or (2**30 if device.type == "cuda" else 2**28)},
-              "cases": []}
+    lim = _limits(device, quick, sweep)
+    record = {"device": str(device), "dtype": dtype, "quick": quick, "sweep": sweep, "repeat": repeat, "warmup": warmup,
+              "machine": machine_info(device), "limit": lim, "cases": []}
     for name in names:
-        c = CASES[name]
-        results = []
-        for p in c.fn(device, getattr(torch, dtype), quick):
-            r = _run_problem(p, device, repeat, warmup)
+        c, results = CASES[name], []
+        for p in _problems(c, device, dtype, quick, sweep):
+            r = _run_problem(p, device, repeat, warmup, rounds=sweep)
             for v in r["impls"].values():
-                if "GB/s" in v: v["fraction_of_limit"] = v["GB/s"] / bw
+                if "GB/s" in v: v["fraction_of_limit"] = v["GB/s"] / lim["GB/s"]
+                if "GFLOP/s" in v and "GFLOP/s" in lim: v["fraction_of_flops_limit"] = v["GFLOP/s"] / lim["GFLOP/s"][r["shape"].get("dtype", dtype)]
             results.append(r)
-            if verbose:
-                ours = r["impls"][r["ours"]]
-                peers = ", ".join(f"{k} {v['ratio']:.2f}×" for k, v in r["impls"].items() if "ratio" in v)
-                print(f"{name:<16} {r['label']:<26} {r['ours']}: {_fmt_time(ours['median_s'])}"
-                      + (f", {ours['GB/s']:.0f} GB/s ({ours['fraction_of_limit']:.0%} of copy)" if "GB/s" in ours else "")
-                      + (f"; peer/ours: {peers}" if peers else ""), flush=True)
+            if verbose: _progress(name, r)
             del p
-        record["cases"].append({"name": name, "doc": c.doc, "results": results})
+        doc = (c.sweep.problem.__doc__ or "").strip() if sweep else c.doc          # a sweep says what each of its problems times
+        record["cases"].append({"name": name, "doc": doc, "results": results})
     record["seconds"] = time.perf_counter() - t_start
-    table = markdown_table(record)
-    run = BenchRun(record, table)
+    record["load_average_after"] = _load_average()
+    run = BenchRun(record, markdown_table(record))
     if out is not None:
         out = Path(out)
         if not out.is_absolute() and (root := _repo_root()) is not None and str(out) == "bench/results": out = root / out
         out.mkdir(parents=True, exist_ok=True)
-        stem = f"{datetime.datetime.now().strftime('%Y%m%d-%H%M%S')}_{device.type}_{'-'.join(names) if len(names) <= 3 else 'all'}"
+        stem = (f"{datetime.datetime.now().strftime('%Y%m%d-%H%M%S')}_{device.type}_{'sweep_' if sweep else ''}"
+                f"{'-'.join(names) if len(names) <= 3 else 'all'}")
         run.json_path, run.md_path = out / f"{stem}.json", out / f"{stem}.md"
         run.json_path.write_text(json.dumps(record, indent=1))
-        run.md_path.write_text(table + "\n")
+        run.md_path.write_text(run.table + "\n")
     if verbose:
-        print(); print(table)
+        print(); print(run.table)
         if run.json_path: print(f"\nwrote {run.json_path} and {run.md_path.name}")
     return run
 
+# %% ../nbs/91_bench.ipynb #7a509e17
+def sweep_summary(record: dict) -> list[dict]:
+    "Per case, peer and dtype of a sweep's record: the smallest and the median ratio (peer time / ours) over the shapes, where the smallest is, and ours' fractions of the limits there and over all."
+    rows = []
+    for c in record["cases"]:
+        groups = {}
+        for r in c["results"]:
+            for name, v in r["impls"].items():
+                if "ratio" in v: groups.setdefault((name, r["shape"].get("dtype", record["dtype"])), []).append((v["ratio"], r))
+        for (peer, dt), pts in groups.items():
+            ratio, at = min(pts, key=lambda p: p[0])
+            ours = [r["impls"][r["ours"]] for _, r in pts]
+            fr = lambda v: {k: v[k] for k in ("fraction_of_flops_limit", "fraction_of_limit") if k in v}
+            rows.append({"case": c["name"], "peer": peer, "dtype": dt, "shapes": len(pts), "min": ratio, "at": at["label"],
+                         "median": statistics.median(p[0] for p in pts), "ours_at_min": fr(at["impls"][at["ours"]]),
+                         "ours_median": {k: statistics.median(fr(v)[k] for v in ours) for k in fr(ours[0])}})
+    return rows
+
+def _fractions(f: dict) -> str:
+    "Ours' fractions of the matrix-product rate and of the copy bandwidth, as the tables write them."
+    return ", ".join(f"{f[k]:.0%} of {w}" for k, w in (("fraction_of_flops_limit", "matmul"), ("fraction_of_limit", "copy")) if k in f)
+
+def _sweep_shapes(c: dict) -> list:
+    "The per-shape table of one case in a sweep: ours' time and share of the limits, then each peer's ratio."
+    peers = list(dict.fromkeys(n for r in c["results"] for n in [*r["impls"], *r["skipped"]] if n != r["ours"]))
+    lines = [f"**{c['name']}**: {c['doc']}", "", "| shape | ours | median | GFLOP/s | GB/s | of limit |" + "".join(f" {p} / ours |" for p in peers),
+             "|:--|:--|--:|--:|--:|:--|" + "--:|" * len(peers)]
+    for r in c["results"]:
+        v = r["impls"][r["ours"]]
+        cells = [r["label"], r["ours"], _fmt_time(v["median_s"]), f"{v['GFLOP/s']:.1f}" if "GFLOP/s" in v else "",
+                 f"{v['GB/s']:.1f}" if "GB/s" in v else "", _fractions(v)]
+        for p in peers:
+            w = r["impls"].get(p)
+            cells.append("–" if w is None else f"{w['ratio']:.2f}×" + ("" if w["agrees"] else " (differs)"))
+        lines.append("| " + " | ".join(cells) + " |")
+    notes = [f"{r['label']}: {p} not run ({why})" for r in c["results"] for p, why in r["skipped"].items()]
+    notes += [f"{r['label']}: {p} differs from ours by {w['max_abs_diff']:.3g}" for r in c["results"] for p, w in r["impls"].items()
+              if not w.get("agrees", True)]
+    return lines + ([""] + [f"- {n}" for n in notes] if notes else [])
+
+def sweep_table(record: dict) -> str:
+    "The Markdown of a sweep: the header line, one summary table of min/median ratios, and a table per case over its shapes."
+    rows = sweep_summary(record)
+    lines = [_header(record), "", "| case | peer | dtype | shapes | min peer / ours | at | median | ours at the min | ours, median |",
+             "|:--|:--|:--|--:|--:|:--|--:|:--|:--|"]
+    lines += [f"| {s['case']} | {s['peer']} | {s['dtype']} | {s['shapes']} | {s['min']:.2f}× | {s['at']} | {s['median']:.2f}× | "
+              f"{_fractions(s['ours_at_min'])} | {_fractions(s['ours_median'])} |" for s in rows]
+    for c in record["cases"]: lines += [""] + _sweep_shapes(c)
+    return "\n".join(lines)
+
+# %% ../nbs/91_bench.ipynb #1bfba31c
+class Markdown(str):
+    "Text that a notebook shows as Markdown."
+    def _repr_markdown_(self): return str(self)
+
+def latest_table(name: str, # the case
+                 device: str = "cpu", # the device type it ran on: "cpu" or "cuda"
+                 sweep: bool = False, # the tables of its sweep rather than of its own shapes
+                 dtype: Optional[str] = None, # only a run with this `dtype` argument; None: any
+                 results=None, # the folder of records; None: the checkout's bench/results
+                ) -> Markdown:
+    "The tables of the most recent full (not quick) run of case `name` recorded in bench/results, and the file they come from."
+    folder = Path(results) if results is not None else (_repo_root() or Path.cwd()) / "bench" / "results"
+    for path in sorted(folder.glob("*.json"), reverse=True):           # the names start with the time of the run
+        rec = json.loads(path.read_text())
+        if (rec["device"].split(":")[0] != device or bool(rec.get("sweep")) != sweep or rec.get("quick")
+                or dtype not in (None, rec["dtype"])): continue
+        cases = [c for c in rec["cases"] if c["name"] == name]
+        if cases: return Markdown(markdown_table(dict(rec, cases=cases)) + f"\n\nFrom `bench/results/{path.name}`.")
+    raise FileNotFoundError(f"no full {'sweep ' if sweep else ''}run of case {name!r} on {device} in {folder}: "
+                            f"run `python -m mixnb.bench {name} --device {device}{' --sweep' if sweep else ''}`")
+
 # %% ../nbs/91_bench.ipynb #6c389970
 def main(argv: Optional[list] = None) -> int:
-    "Command-line entry: `python -m mixnb.bench [NAME ...] [--device D] [--out DIR] [--quick]`."
+    "Command-line entry: `python -m mixnb.bench [NAME ...] [--device D] [--out DIR] [--quick] [--sweep]`."
     load_cases()
     ap = argparse.ArgumentParser(prog="python -m mixnb.bench", description="Run mixnb's benchmark cases; write JSON + Markdown.")
     ap.add_argument("names", nargs="*", metavar="NAME", help=f"cases to run (default: all for the device): {', '.join(CASES)}")
@@ -290,15 +436,16 @@ def main(argv: Optional[list] = None) -> int:
     ap.add_argument("--out", default="bench/results", help="folder for the JSON and Markdown (default: bench/results)")
     ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     ap.add_argument("--quick", action="store_true", help="small shapes, few runs: a smoke test")
+    ap.add_argument("--sweep", action="store_true", help="run each case's grid of shapes, every peer, and summarise the ratios")
     ap.add_argument("--repeat", type=int, default=None, help="timed runs per implementation")
-    ap.add_argument("--list", action="store_true", help="list the cases and exit")
+    ap.add_argument("--list", action="store_true", help="list the cases and exit (+ marks those with a sweep)")
     a = ap.parse_args(argv)
     if a.list:
-        for c in CASES.values(): print(f"{c.name:<16} {'/'.join(c.devices):<10} {c.doc}")
+        for c in CASES.values(): print(f"{c.name:<16} {'/'.join(c.devices):<10} {'+' if c.sweep else ' '} {c.doc}")
         return 0
     unknown = [n for n in a.names if n not in CASES]
     if unknown: ap.error(f"unknown case(s) {', '.join(unknown)}; choose from {', '.join(CASES)}")
-    try: run_benchmarks(a.names or None, out=a.out, device=a.device, quick=a.quick, dtype=a.dtype, repeat=a.repeat)
+    try: run_benchmarks(a.names or None, out=a.out, device=a.device, quick=a.quick, dtype=a.dtype, repeat=a.repeat, sweep=a.sweep)
     except ValueError as e:
         print(f"python -m mixnb.bench: error: {e}", file=sys.stderr)
         return 2

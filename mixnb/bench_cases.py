@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import torch
 
-from .cases import Problem, case, fits, peak_rss, peak_rss_subprocess
+from .cases import Problem, case, fits, peak_rss, peak_rss_subprocess, sweep
 from .bench import measure
 from .core import gaussian_log_prob, triton_available
 from .gmm import fused_e_step, fused_gaussian_parameters
@@ -224,6 +224,73 @@ def _bench_gmm_b(device, dtype, quick):
     "GaussianMixture.fit, 20 EM iterations, N=50,000 D=32 K=16 full, float32 and float64, against scikit-learn and pomegranate."
     yield from _gmm_problems("b", device, quick)
 
+# %% ../nbs/91b_bench_cases.ipynb #295fc417
+_GMM_SWEEP_ITERS = 3
+_POMEGRANATE_BUDGET = {"diag": 2e7, "full": 1e9}   # N K D (diag) or N K D² (full) per iteration: a fraction of a second of its EM
+
+def _gmm_sweep_data(N, D, K, covariance_type, dtype, seed=0):
+    "K unit-variance blobs around centres of spread 3, and a start: equal weights, K of the points as means, unit precisions."
+    rng = np.random.default_rng(seed)
+    X = (rng.normal(size=(N, D)) + rng.normal(scale=3.0, size=(K, D))[rng.integers(0, K, N)]).astype(dtype)
+    prec = {"full": lambda: np.broadcast_to(np.eye(D), (K, D, D)).copy(), "tied": lambda: np.eye(D),
+            "diag": lambda: np.ones((K, D)), "spherical": lambda: np.ones(K)}[covariance_type]()
+    return X, np.full(K, 1.0 / K), X[rng.choice(N, K, replace=False)].astype(np.float64), prec
+
+def _gmm_warm_fitter(impl: str, X, w0, m0, p0, covariance_type: str, iters: int):
+    "A call running `iters` EM iterations of `impl`, each call going on from the last (the first from w0, m0, p0); it returns the means."
+    K, ct = len(w0), covariance_type
+    warnings.filterwarnings("ignore", message=".*(did not converge|Best performing initialization).*")  # a few iterations, by design
+    kw = dict(n_components=K, covariance_type=ct, tol=0.0, max_iter=iters, warm_start=True, init_params="random_from_data",
+              weights_init=w0, means_init=m0, precisions_init=p0)
+    if impl == "mixnb":
+        from mixnb.gmm import GaussianMixture
+        m = GaussianMixture(**kw)
+        return lambda: torch.as_tensor(m.fit(X).means_).reshape(-1)
+    if impl == "scikit-learn":
+        from sklearn.mixture import GaussianMixture as SkGaussianMixture
+        m = SkGaussianMixture(**kw)
+        return lambda: torch.from_numpy(m.fit(X).means_).reshape(-1)
+    from pomegranate.distributions import Normal
+    from pomegranate.gmm import GeneralMixtureModel
+    Xt = torch.from_numpy(X)
+    covs = 1.0 / p0 if ct == "diag" else np.linalg.inv(p0)
+    comps = [Normal(means=torch.tensor(m0[k], dtype=Xt.dtype), covs=torch.tensor(covs[k], dtype=Xt.dtype), covariance_type=ct) for k in range(K)]
+    m = GeneralMixtureModel(comps, priors=torch.tensor(w0, dtype=Xt.dtype), max_iter=iters, tol=-math.inf)
+    return lambda: torch.stack([d.means for d in m.fit(Xt).distributions]).reshape(-1)
+
+def _gmm_iteration_work(N, D, K, covariance_type) -> tuple[float, float]:
+    "Floating-point operations and elements an ideal EM iteration does and moves (E-step, then M-step)."
+    flops = {"full": 4 * N * K * D * D, "tied": 4 * N * D * D + 6 * N * K * D, "diag": 8 * N * K * D, "spherical": 4 * N * K * D}[covariance_type]
+    return float(flops), 2.0 * (N * D + N * K)
+
+# %% ../nbs/91b_bench_cases.ipynb #60fc6b08
+def _gmm_sweep_problem(device, s, quick):
+    "GaussianMixture, 3 EM iterations a call (1 when quick), each call going on from the last, against scikit-learn and pomegranate (where quick enough); the check: equal means after the first call from a common start."
+    if device.type != "cpu": raise ValueError("the Gaussian-mixture sweeps time the CPU path; run them with --device cpu")
+    N, D, K, ct, dtype = s["N"], s["D"], s["K"], s["covariance_type"], s["dtype"]
+    iters = 1 if quick else _GMM_SWEEP_ITERS
+    data = _gmm_sweep_data(N, D, K, ct, dtype)
+    impls = {name: _gmm_warm_fitter(name, *data, ct, iters) for name in ("mixnb", "scikit-learn")}
+    skipped, work = {}, N * K * D * (D if ct == "full" else 1)
+    if ct not in _POMEGRANATE_BUDGET: skipped["pomegranate"] = f"it has no {ct} covariance"
+    elif work > _POMEGRANATE_BUDGET[ct]: skipped["pomegranate"] = f"N K D{'²' if ct == 'full' else ''} = {work:.1e}: beyond {_POMEGRANATE_BUDGET[ct]:.0e}"
+    else:
+        try: impls["pomegranate"] = _gmm_warm_fitter("pomegranate", *data, ct, iters)
+        except ImportError as e: skipped["pomegranate"] = f"not installed: {e}"
+    flops, elems = _gmm_iteration_work(N, D, K, ct)
+    e = np.dtype(dtype).itemsize
+    return Problem(f"{dtype} N={N:,} D={D} K={K} {ct}", dict(s, iterations=iters), impls, bytes=int(iters * elems * e),
+                   flops=iters * flops, skipped=skipped, repeat=3 if work * iters < 3e8 or quick else 1, warmup=0,
+                   extra={name: {"s/iter": lambda t: f"{t / iters:.4f}"} for name in impls})
+
+_GMM_DTYPES = {"dtype": ("float32", "float64")}
+sweep("gmm_a", centre=dict(N=100_000, D=16, K=32, covariance_type="diag"),
+      axes=dict(N=(10_000, 1_000_000), D=(2, 64, 128), K=(4, 256), covariance_type=("spherical",)), outer=_GMM_DTYPES,
+      quick=(dict(N=2_000, D=3, K=3, covariance_type="diag"), dict(covariance_type=("spherical",))))(_gmm_sweep_problem)
+sweep("gmm_b", centre=dict(N=100_000, D=16, K=16, covariance_type="full"),
+      axes=dict(N=(10_000, 1_000_000), D=(2, 64, 128), K=(4, 256), covariance_type=("tied",)), outer=_GMM_DTYPES,
+      quick=(dict(N=2_000, D=3, K=3, covariance_type="full"), dict(covariance_type=("tied",))))(_gmm_sweep_problem)
+
 # %% ../nbs/91b_bench_cases.ipynb #533cc8f1
 _MDN_SHAPES = {False: [(65_536, 16, 8), (65_536, 64, 1)], True: [(2_048, 16, 8), (2_048, 64, 1)]}
 
@@ -268,28 +335,40 @@ def _mdn_peak(impl, N, K, D, device, dtype, quick) -> str:
     return peak_rss_subprocess(f"from mixnb.bench_cases import _mdn_peak_rss; "
                                f"print(_mdn_peak_rss({impl!r}, {N}, {K}, {D}, {str(dtype).split('.')[-1]!r}))", timeout=600)
 
+def _mdn_problem(N, K, D, device, dtype, quick, peak: bool = True, repeat=None, warmup=None) -> Problem:
+    "mdn_nll and MixtureSameFamily, forward + backward, on one (N, K, D); `peak`: add each one's peak memory."
+    e = torch.finfo(dtype).bits // 8
+    inputs = _mdn_bench_inputs(N, K, D, device, dtype)
+    ours = _ours(inputs[3])
+    impls = {ours: _mdn_step("mixnb", *inputs), "MixtureSameFamily": _mdn_step("MixtureSameFamily", *inputs)}
+    extra = {name: {"peak memory": _mdn_peak(impl, N, K, D, device, dtype, quick)}
+             for name, impl in ((ours, "mixnb"), ("MixtureSameFamily", "MixtureSameFamily"))} if peak else {}
+    return Problem(f"N={N:,} K={K} D={D}", {"N": N, "K": K, "D": D, "dtype": str(dtype).split(".")[-1]}, impls,
+                   bytes=(3 * N * K + 6 * N * K * D + 2 * N * D + 4 * N) * e, extra=extra, repeat=repeat, warmup=warmup)
+
 @case("mdn", devices=("cpu", "cuda"))
 def _bench_mdn(device, dtype, quick):
     "mixnb.mdn_nll forward + backward against MixtureSameFamily(Categorical, Independent(Normal)), N=65,536: K=16 D=8 and K=64 D=1."
-    e = torch.finfo(dtype).bits // 8
+    slow_cpu = device.type == "cpu" and not quick
     for N, K, D in _MDN_SHAPES[quick]:
-        inputs = _mdn_bench_inputs(N, K, D, device, dtype)
-        ours = _ours(inputs[3])
-        impls = {ours: _mdn_step("mixnb", *inputs), "MixtureSameFamily": _mdn_step("MixtureSameFamily", *inputs)}
-        extra = {ours: {"peak memory": _mdn_peak("mixnb", N, K, D, device, dtype, quick)},
-                 "MixtureSameFamily": {"peak memory": _mdn_peak("MixtureSameFamily", N, K, D, device, dtype, quick)}}
-        yield Problem(f"N={N:,} K={K} D={D}", {"N": N, "K": K, "D": D}, impls,
-                      bytes=(3 * N * K + 6 * N * K * D + 2 * N * D + 4 * N) * e, extra=extra,
-                      repeat=(None if device.type == "cuda" or quick else 7), warmup=(None if device.type == "cuda" or quick else 2))
+        yield _mdn_problem(N, K, D, device, dtype, quick, repeat=7 if slow_cpu else None, warmup=2 if slow_cpu else None)
+
+# %% ../nbs/91b_bench_cases.ipynb #8c97db52
+@sweep("mdn", centre=dict(N=16_384, K=16, D=8), axes=dict(N=(4_096, 65_536, 262_144), K=(2, 4, 64, 256), D=(1, 2, 32)),
+       quick=(dict(N=512, K=4, D=2), dict(K=(8,))))
+def _sweep_mdn(device, s, quick):
+    "mixnb.mdn_nll forward + backward against MixtureSameFamily(Categorical, Independent(Normal)), without the memory measurement."
+    slow_cpu = device.type == "cpu" and not quick
+    return _mdn_problem(s["N"], s["K"], s["D"], device, getattr(torch, s["dtype"]), quick, peak=False,
+                        repeat=5 if slow_cpu else None, warmup=1 if slow_cpu else None)
 
 # %% ../nbs/91b_bench_cases.ipynb #11ec6e5c
 _MOE_SHAPES = {"a": dict(E=8, k=2, H=1024, I=3584), "b": dict(E=64, k=8, H=512, I=256), "quick": dict(E=8, k=2, H=64, I=32)}
 
-def _moe_bench_problem(which, T, device, dtype, repeat=None):
+def _moe_problem(E, k, H, I, T, device, dtype, label: str, every_backend: bool = True, repeat=None):
+    "SparseMoE and transformers' Mixtral block with the same weights, forward + backward on T tokens; `every_backend`: a row per mixnb backend, else the default one."
     from transformers import MixtralConfig
     from transformers.models.mixtral.modeling_mixtral import MixtralSparseMoeBlock
-    s = _MOE_SHAPES[which]
-    E, k, H, I = s["E"], s["k"], s["H"], s["I"]
     torch.manual_seed(0)
     cfg = MixtralConfig(hidden_size=H, intermediate_size=I, num_local_experts=E, num_experts_per_tok=k)
     block = MixtralSparseMoeBlock(cfg).to(device=device, dtype=dtype)
@@ -309,12 +388,11 @@ def _moe_bench_problem(which, T, device, dtype, repeat=None):
         fn(); torch.cuda.synchronize()
         mib = (torch.cuda.max_memory_allocated() - base) / 2**20
         return lambda t: f"{mib:.0f}"
-    layers, impls, extra, skipped = {}, {}, {}, {}
+    impls, extra, skipped = {}, {}, {}
     backends = (["triton"] if x.is_cuda and triton_available(x) else []) + ["grouped", "eager"]
-    for b in backends:
+    for b in backends if every_backend else backends[:1]:
         layer = SparseMoE(H, I, E, k, backend=b).to(device=device, dtype=dtype)
         layer.load_state_dict(block.state_dict())
-        layers[b] = layer
         impls[f"mixnb SparseMoE ({b})"] = (lambda l=layer: step(l))
     for impl in ("grouped_mm", "eager"):
         def run(impl=impl):
@@ -327,18 +405,33 @@ def _moe_bench_problem(which, T, device, dtype, repeat=None):
         impls[f"transformers Mixtral ({impl})"] = run
     for name, fn in impls.items(): extra[name] = {"peak MiB": peak(fn)}
     flops = 3 * 2 * T * k * 3 * H * I
-    return Problem(f"({which}) E={E} k={k} H={H} I={I} T={T}", dict(s, T=T), impls, flops=float(flops), skipped=skipped,
-                   repeat=repeat, warmup=1, extra=extra)
+    return Problem(label, dict(E=E, k=k, H=H, I=I, T=T, dtype=str(dtype).split(".")[-1]), impls, flops=float(flops),
+                   skipped=skipped, repeat=repeat, warmup=1, extra=extra)
+
+def _moe_shape_problem(which, T, device, dtype, repeat=None):
+    "One of the named shapes (a), (b) or quick, on T tokens."
+    s = _MOE_SHAPES[which]
+    return _moe_problem(**s, T=T, device=device, dtype=dtype, label=f"({which}) E={s['E']} k={s['k']} H={s['H']} I={s['I']} T={T}", repeat=repeat)
 
 @case("moe", devices=("cpu", "cuda"))
 def _bench_moe(device, dtype, quick):
     "SparseMoE forward+backward against transformers' Mixtral block (eager and grouped_mm experts), shapes (a) and (b)."
     cuda = torch.device(device).type == "cuda"
     if quick:
-        yield _moe_bench_problem("quick", 128, device, dtype, repeat=2)
+        yield _moe_shape_problem("quick", 128, device, dtype, repeat=2)
         return
-    yield _moe_bench_problem("b", 32768 if cuda else 4096, device, dtype, repeat=None if cuda else 5)
-    yield _moe_bench_problem("a", 8192 if cuda else 512, device, dtype, repeat=None if cuda else 3)
+    yield _moe_shape_problem("b", 32768 if cuda else 4096, device, dtype, repeat=None if cuda else 5)
+    yield _moe_shape_problem("a", 8192 if cuda else 512, device, dtype, repeat=None if cuda else 3)
+
+# %% ../nbs/91b_bench_cases.ipynb #8aa26213
+@sweep("moe", centre=dict(E=16, k=2, H=512, I=512, T=1024),
+       axes=dict(E=(4, 64, 128), k=(1, 4, 8), H=(128, 2048), I=(128, 2048), T=(64, 256, 4096)),
+       quick=(dict(E=4, k=2, H=32, I=16, T=24), dict(E=(16,))))
+def _sweep_moe(device, s, quick):
+    "SparseMoE forward + backward (the default backend) against transformers' Mixtral block with eager and grouped_mm experts; the label counts tokens per expert."
+    E, k, H, I, T = s["E"], s["k"], s["H"], s["I"], s["T"]
+    return _moe_problem(E, k, H, I, T, device, getattr(torch, s["dtype"]), f"E={E} k={k} H={H} I={I} T={T} ({T * k / E:g} per expert)",
+                        every_backend=False, repeat=None if device.type == "cuda" or quick else 3)
 
 # %% ../nbs/91b_bench_cases.ipynb #6aa806bc
 def numpy_em_iteration(X1: np.ndarray, # (N, P1) design with intercept
@@ -397,10 +490,8 @@ def numpy_em_iteration(X1: np.ndarray, # (N, P1) design with intercept
     return new_coef, new_var, new_A, lse.mean()
 
 # %% ../nbs/91b_bench_cases.ipynb #f9364f7b
-@case("moe_em", devices=("cpu", "cuda"))
-def _bench_moe_em(device, dtype, quick):
-    "One EM iteration of the softmax-gated Gaussian MoE (N=100,000, P=20, K=5) against a NumPy loop over experts and gate blocks."
-    N, P, K = (5_000, 20, 5) if quick else (100_000, 20, 5)
+def _moe_em_problem(N, P, K, device, dtype, quick) -> Problem:
+    "One EM iteration of mixnb and of the NumPy loop from the same start, on N points with P features and K experts."
     rng = np.random.default_rng(0)
     X = rng.normal(size=(N, P))
     X1 = np.c_[np.ones(N), X]
@@ -416,9 +507,21 @@ def _bench_moe_em(device, dtype, quick):
     ours = lambda: em_iteration(cache, Yt, Bt, vt, At, X_work=Xw)[2].to(dtype).reshape(-1)
     peer = lambda: torch.from_numpy(np.asarray(numpy_em_iteration(X1n, yn, B0, v0, A0)[2], dtype=np_dt)).to(device).reshape(-1)
     flops_np = 2.0 * N * (P + 1) ** 2 * (K + K * (K - 1) // 2)
-    yield Problem(f"N={N:,} P={P} K={K}", {"N": N, "P": P, "K": K}, {"mixnb": ours, "numpy loop": peer},
-                  flops=flops_np, repeat=3 if quick else 7, warmup=1,
-                  extra={"mixnb": {"s/iter": lambda t: f"{t:.4f}"}, "numpy loop": {"s/iter": lambda t: f"{t:.4f}"}})
+    dt = str(dtype).split(".")[-1]
+    return Problem(f"{dt} N={N:,} P={P} K={K}", {"N": N, "P": P, "K": K, "dtype": dt}, {"mixnb": ours, "numpy loop": peer},
+                   flops=flops_np, repeat=3 if quick else 7, warmup=1,
+                   extra={"mixnb": {"s/iter": lambda t: f"{t:.4f}"}, "numpy loop": {"s/iter": lambda t: f"{t:.4f}"}})
+
+@case("moe_em", devices=("cpu", "cuda"))
+def _bench_moe_em(device, dtype, quick):
+    "One EM iteration of the softmax-gated Gaussian MoE (N=100,000, P=20, K=5) against a NumPy loop over experts and gate blocks."
+    yield _moe_em_problem(*((5_000, 20, 5) if quick else (100_000, 20, 5)), device, dtype, quick)
+
+@sweep("moe_em", centre=dict(N=100_000, P=20, K=5), axes=dict(N=(10_000, 1_000_000), P=(5, 80), K=(2, 10, 20)),
+       outer={"dtype": ("float64", "float32")}, quick=(dict(N=2_000, P=4, K=3), dict(K=(2,))))
+def _sweep_moe_em(device, s, quick):
+    "One EM iteration of the softmax-gated Gaussian MoE against the NumPy loop over experts and gate blocks."
+    return _moe_em_problem(s["N"], s["P"], s["K"], device, getattr(torch, s["dtype"]), quick)
 
 # %% ../nbs/91b_bench_cases.ipynb #21336ca5
 def _cirkit_squared(weights: torch.Tensor, # (K,) real weights
@@ -450,10 +553,8 @@ def _cirkit_squared(weights: torch.Tensor, # (K,) real weights
     log_prob.modules = (cc, cz)
     return log_prob
 
-@case("squared_mixture", devices=("cpu", "cuda"))
-def _bench_squared_mixture(device, dtype, quick):
-    "Average log-likelihood of a diagonal squared Gaussian mixture, forward and backward: mixnb against libcirkit (the paper's authors' library)."
-    N, K, D = (2000, 8, 4) if quick else (100_000, 64, 16)
+def _squared_problem(N, K, D, device, dtype, quick) -> Problem:
+    "The average log-likelihood of a diagonal squared mixture, forward + backward: mixnb and libcirkit on the same parameters."
     g = torch.Generator().manual_seed(0)
     X = (torch.randn(N, D, generator=g, dtype=torch.float64) * 2).to(device, dtype)
     w0, mu0, sd0 = torch.randn(K, generator=g, dtype=torch.float64), torch.randn(K, D, generator=g, dtype=torch.float64) * 2, torch.rand(K, D, generator=g, dtype=torch.float64) + 0.5
@@ -474,6 +575,18 @@ def _bench_squared_mixture(device, dtype, quick):
             return ll.detach().reshape(1)
         impls["libcirkit"] = peer
     except ImportError as e: skipped["libcirkit"] = f"not installed: {e}"
-    yield Problem(f"N={N:,} K={K} D={D} diag", {"N": N, "K": K, "D": D}, impls, skipped=skipped,
-                  repeat=None if quick else 5, warmup=None if quick else 1,
-                  extra={name: {"avg log-lik": float(f()[0])} for name, f in impls.items()})
+    e = torch.finfo(dtype).bits // 8
+    return Problem(f"N={N:,} K={K} D={D} diag", {"N": N, "K": K, "D": D, "dtype": str(dtype).split(".")[-1]}, impls, skipped=skipped,
+                   flops=8.0 * N * K * D, bytes=(2 * N * D + 2 * N * K) * e, repeat=None if quick else 5, warmup=None if quick else 1,
+                   extra={name: {"avg log-lik": float(f()[0])} for name, f in impls.items()})
+
+@case("squared_mixture", devices=("cpu", "cuda"))
+def _bench_squared_mixture(device, dtype, quick):
+    "Average log-likelihood of a diagonal squared Gaussian mixture, forward and backward: mixnb against libcirkit (the paper's authors' library)."
+    yield _squared_problem(*((2000, 8, 4) if quick else (100_000, 64, 16)), device, dtype, quick)
+
+@sweep("squared_mixture", centre=dict(N=20_000, K=32, D=8), axes=dict(N=(2_000, 100_000), K=(8, 128), D=(2, 32)),
+       quick=(dict(N=500, K=4, D=2), dict(K=(6,))))
+def _sweep_squared_mixture(device, s, quick):
+    "Average log-likelihood of a diagonal squared Gaussian mixture, forward and backward, against libcirkit."
+    return _squared_problem(s["N"], s["K"], s["D"], device, getattr(torch, s["dtype"]), quick)

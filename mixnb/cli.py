@@ -552,12 +552,13 @@ def cmd_info(a) -> int:
 
 # %% ../nbs/90_cli.ipynb #ec1fb966
 def cmd_bench(a) -> int:
-    "Run benchmark cases by name (all that run on the device when none is named)."
+    "Run benchmark cases by name (all that run on the device when none is named), or with --sweep their grids of shapes."
     from mixnb.bench import load_cases, run_benchmarks
     CASES = load_cases()
     unknown = [n for n in a.names if n not in CASES]
     if unknown: raise UsageError(f"unknown benchmark case(s) {', '.join(unknown)}; choose from {', '.join(CASES)}")
-    run_benchmarks(a.names or None, out=a.out, device=_torch_args(a)["device"], quick=a.quick, dtype=a.dtype)
+    try: run_benchmarks(a.names or None, out=a.out, device=_torch_args(a)["device"], quick=a.quick, dtype=a.dtype, sweep=a.sweep)
+    except ValueError as e: raise UsageError(str(e)) from None         # a case without a sweep, a bad dtype
     return 0
 
 # %% ../nbs/90_cli.ipynb #5f1b2f45
@@ -612,6 +613,7 @@ def build_parser(model: str = "gmm", # the model whose options `fit` offers
     b.add_argument("--out", default="bench/results", metavar="DIR", help="folder for the JSON and Markdown")
     b.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     b.add_argument("--quick", action="store_true", help="small shapes, few runs")
+    b.add_argument("--sweep", action="store_true", help="run each case's grid of shapes with every peer and summarise the ratios")
     b.set_defaults(run=cmd_bench)
     return p
 
