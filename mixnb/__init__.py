@@ -20,5 +20,6 @@ from .gmm_missing import GaussianMixtureMissing
 import mixnb.gmm_streaming  # attaches fit_chunks and partial_fit to GaussianMixture
 from .mdn import MDN, MixtureDensity, mdn_nll, mdn_nll_full
 from .moe import SparseMoE, TopKRouter, TemperatureRouter, XMoERouter, PatchRouter, CompeteRouter, NestedMoE, load_balancing_loss, z_loss
-from .moe_em import MixtureOfExpertsRegressor, MixtureOfExpertsClassifier
+from .moe_em import MixtureOfExpertsRegressor
+from .moe_classifier import MixtureOfExpertsClassifier
 from .squared import SquaredMixture, AdditiveMixture, signed_logsumexp, squared_log_prob, find_hole_component
