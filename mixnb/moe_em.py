@@ -16,7 +16,7 @@ import torch
 
 from .core import HAS_TRITON, INTERPRET, _acc, _use_triton, _log_norm
 from .core import as_tensor, gaussian_log_prob, kmeans, log_softmax, logsumexp
-from .base import (ConvergenceWarning, Estimator, NotFittedError, check_array, check_choice, check_int, check_real,
+from .base import (Estimator, check_array, check_choice, check_int, check_real,
                         check_sample_weight, fitted, make_generator, register_model, resolve_dtype, run_em, to_output)
 from .gmm import estimate_gaussian_parameters, precisions_cholesky
 if HAS_TRITON:
