@@ -23,7 +23,7 @@ _EXPORTS = {  # public name -> the module that defines it
     **dict.fromkeys(["MDN", "MixtureDensity", "mdn_nll", "mdn_nll_full"], "mdn"),
     **dict.fromkeys(["SparseMoE", "TopKRouter", "TemperatureRouter", "XMoERouter", "PatchRouter", "CompeteRouter", "NestedMoE",
                      "load_balancing_loss", "z_loss"], "moe"),
-    **dict.fromkeys(["MixtureOfExpertsRegressor", "MixtureOfExpertsClassifier"], "moe_em"),
+    "MixtureOfExpertsRegressor": "moe_em", "MixtureOfExpertsClassifier": "moe_classifier",
     **dict.fromkeys(["SquaredMixture", "AdditiveMixture", "signed_logsumexp", "squared_log_prob", "find_hole_component"], "squared"),
 }
 

@@ -2,7 +2,7 @@
 # Checks for the system packages the tests need beyond Python and pip (Debian's names):
 #   python3-venv                                the README's test line and tests/test_packaging.py make virtual environments
 #   chromium                                    tests/test_docs.py opens the docs site in headless Chromium
-#   r-base-core r-cran-flexmix r-cran-mixtools  nbs/04_moe_em.ipynb checks its log-likelihoods against flexmix and mixtools
+#   r-base-core r-cran-flexmix r-cran-mixtools  nbs/04_moe_regression.ipynb checks its log-likelihoods against flexmix and mixtools
 # Silent when all are present. Otherwise, as root with apt-get, it installs the missing ones; else (or with
 # MIXNB_NO_INSTALL=1) it prints one line naming what to install and exits 1.
 set -uo pipefail
