@@ -24,8 +24,9 @@ if HAS_TRITON:
 
 # %% auto #0
 __all__ = ['COVARIANCE_ESTIMATORS', 'gaussian_parameters_ref', 'estimate_gaussian_parameters', 'precisions_cholesky',
-           'adaptive_precisions_cholesky', 'precisions_cholesky_from_precisions', 'precisions_from_cholesky',
-           'estimate_log_resp', 'GaussianMixture', 'fused_e_step', 'fused_gaussian_parameters']
+           'adaptive_precisions_cholesky', 'warn_regularised', 'precisions_cholesky_from_precisions',
+           'precisions_from_cholesky', 'estimate_log_resp', 'GaussianMixture', 'fused_e_step',
+           'fused_gaussian_parameters']
 
 # %% ../nbs/01_gmm.ipynb #f2ed1bf4
 def _covariance_full(X, # (N, D) centred points, float64
@@ -178,6 +179,17 @@ def adaptive_precisions_cholesky(covariances: torch.Tensor, # full (K, D, D), ti
         prec_chol[bad], ok[bad] = _factor(cov[bad], covariance_type)
     used = {("tied" if tied else k): r for k, r in enumerate(regs) if r > reg_covar}
     return (prec_chol[0], cov[0], used) if tied else (prec_chol, cov, used)
+
+# %% ../nbs/01_gmm.ipynb #3724ef2b
+def warn_regularised(used: dict, # {component (or 'tied'): the regularisation its covariance needed}
+                     reg_covar: float, # what the user asked for
+                    ):
+    "Warn, for every fit path alike, when some covariances needed more regularisation than `reg_covar`."
+    if not used: return
+    which = ", ".join(f"{k}: {r:.3g}" for k, r in sorted(used.items(), key=lambda kv: str(kv[0])))
+    warnings.warn(f"reg_covar={reg_covar:.3g} was not enough to factorise some covariances, so more was added to their diagonal "
+                  f"(component: regularisation used) {{{which}}}. The fit is valid, but these components have (nearly) collapsed: "
+                  f"increase reg_covar, decrease n_components, or scale or deduplicate the input", RuntimeWarning, stacklevel=3)
 
 # %% ../nbs/01_gmm.ipynb #b61477b6
 def precisions_cholesky_from_precisions(precisions: torch.Tensor, # shape by covariance_type, like the covariances
@@ -463,12 +475,7 @@ def fit_predict(self: GaussianMixture,
     finally:
         used = self.__dict__.pop("_reg_used")
         for k in ("_max_reg", "_reg_run", "_buffers"): self.__dict__.pop(k, None)
-    if used:
-        which = ", ".join(f"{k}: {r:.3g}" for k, r in sorted(used.items(), key=lambda kv: str(kv[0])))
-        warnings.warn(f"reg_covar={self.reg_covar:.3g} was not enough to factorise some covariances, so more was added to "
-                      f"their diagonal (component: regularisation used) {{{which}}}. The fit is valid, but these components "
-                      f"have (nearly) collapsed: increase reg_covar, decrease n_components, or scale or deduplicate the input",
-                      RuntimeWarning, stacklevel=2)
+    warn_regularised(used, self.reg_covar)
     self._set_parameters(best.params)
     self.converged_, self.n_iter_, self.lower_bound_, self.lower_bounds_ = best.converged, best.n_iter, best.lower_bound, best.lower_bounds
     self.n_features_in_ = D

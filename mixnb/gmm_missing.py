@@ -14,7 +14,8 @@ import torch
 from .core import COVARIANCE_TYPES, LOG_2PI, log_softmax, logsumexp
 from .base import check_array, fit_device, make_generator, register_model, run_em, to_output
 from .gmm import GaussianMixture, precisions_cholesky
-from .gmm_streaming import Moments, merge_moments, moments_m_step, params_from_moments, reseed_empty, warn_regularised
+from .gmm import warn_regularised
+from .gmm_streaming import Moments, merge_moments, moments_m_step, params_from_moments, reseed_empty
 
 # %% auto #0
 __all__ = ['MissingPatterns', 'missing_patterns', 'observed_precisions_cholesky', 'marginal_log_prob', 'expected_moments',

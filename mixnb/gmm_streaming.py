@@ -15,12 +15,12 @@ import numpy as np
 import torch
 
 from .core import as_tensor
-from .gmm import COVARIANCE_ESTIMATORS, GaussianMixture, adaptive_precisions_cholesky, estimate_log_resp
+from .gmm import COVARIANCE_ESTIMATORS, GaussianMixture, adaptive_precisions_cholesky, estimate_log_resp, warn_regularised
 from .base import check_array, check_real, fit_device, make_generator, run_em
 
 # %% auto #0
-__all__ = ['Moments', 'chunk_moments', 'merge_moments', 'params_from_moments', 'reseed_empty', 'moments_m_step',
-           'warn_regularised', 'chunk_source', 'fit_chunks', 'partial_fit']
+__all__ = ['Moments', 'chunk_moments', 'merge_moments', 'params_from_moments', 'reseed_empty', 'moments_m_step', 'chunk_source',
+           'fit_chunks', 'partial_fit']
 
 # %% ../nbs/01b_gmm_streaming.ipynb #4dc7943d
 class Moments(NamedTuple):
@@ -137,14 +137,6 @@ def moments_m_step(model: GaussianMixture, # supplies reg_covar and covariance_t
         raise ValueError(f"the covariances overflow {dtype} (variances up to {float(cov.abs().max()):.3g}): scale the input "
                          f"(standardise the features) or fit with dtype=torch.float64")
     return (nk / nk.sum()).to(dtype), means.to(dtype), cov.to(dtype), prec_chol.to(dtype)
-
-def warn_regularised(used: dict, reg_covar: float):
-    "Warn, as `fit` does, when some covariances needed more regularisation than `reg_covar` ({component: what they got})."
-    if not used: return
-    which = ", ".join(f"{k}: {r:.3g}" for k, r in sorted(used.items(), key=lambda kv: str(kv[0])))
-    warnings.warn(f"reg_covar={reg_covar:.3g} was not enough to factorise some covariances, so more was added to their diagonal "
-                  f"(component: regularisation used) {{{which}}}. The fit is valid, but these components have (nearly) collapsed: "
-                  f"increase reg_covar, decrease n_components, or scale or deduplicate the input", RuntimeWarning, stacklevel=3)
 
 # %% ../nbs/01b_gmm_streaming.ipynb #0a7c8cdf
 def _open_npy(path, name: str):
