@@ -24,8 +24,9 @@ import torch
 from .cases import CASES, Case, Problem, load_cases
 
 # %% auto #0
-__all__ = ['measure_runs', 'measure', 'copy_bandwidth', 'gemm_rate', 'machine_info', 'host_time', 'markdown_table', 'BenchRun',
-           'run_benchmarks', 'sweep_summary', 'sweep_table', 'Markdown', 'latest_table', 'main']
+__all__ = ['measure_runs', 'measure', 'copy_bandwidth', 'gemm_rate', 'package_version', 'machine_info', 'host_time',
+           'markdown_table', 'BenchRun', 'run_benchmarks', 'sweep_summary', 'sweep_table', 'Markdown', 'latest_table',
+           'main']
 
 # %% ../nbs/91_bench.ipynb #920ece84
 def _is_cuda(device) -> bool:
@@ -109,7 +110,7 @@ def _cpu_model() -> str:
     except OSError: pass
     return platform.processor() or platform.machine()
 
-def _version(module: str) -> Optional[str]:
+def package_version(module: str) -> Optional[str]:
     "The version of an installed module, or None."
     try: return getattr(__import__(module), "__version__", "unknown")
     except ImportError: return None
@@ -127,7 +128,7 @@ def machine_info(device=None, # the device benchmarked; its GPU is described if 
     info = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "cpu": _cpu_model(), "cpu_cores": os.cpu_count(), "cpu_cores_usable": usable,
             "torch_threads": torch.get_num_threads(), "load_average": _load_average(), "platform": platform.platform(),
-            "versions": {"mixnb": _version("mixnb"), "torch": torch.__version__, "triton": _version("triton"),
+            "versions": {"mixnb": package_version("mixnb"), "torch": torch.__version__, "triton": package_version("triton"),
                          "numpy": np.__version__, "python": platform.python_version(), "cuda": torch.version.cuda},
             "gpu": None}
     if torch.cuda.is_available():

@@ -523,25 +523,22 @@ def cmd_score(a) -> int:
     return 0
 
 # %% ../nbs/90_cli.ipynb #4322938f
-def _version(module: str) -> str:
-    try: return getattr(importlib.import_module(module), "__version__", "installed")
-    except ImportError: return "not installed"
-
 def cmd_info(a) -> int:
     "Print versions, the device, whether mixnb's Triton kernels are active here, and the models."
     import torch
     from mixnb.core import triton_available, INTERPRET
     from mixnb.testing import kernel_names
+    from mixnb.bench import package_version
     if torch.cuda.is_available():
         n = torch.cuda.device_count()
         device = f"cuda: {torch.cuda.get_device_name(0)}" + (f" (and {n - 1} more)" if n > 1 else "") + f", CUDA {torch.version.cuda}"
     else: device = "cpu (no CUDA device)"
     active = triton_available()
     why = ("on CUDA" if torch.cuda.is_available() else "on the CPU, interpreted (slow)") if active else \
-          ("Triton is not installed" if _version("triton") == "not installed" else "no CUDA device; set TRITON_INTERPRET=1 to interpret them on the CPU")
+          ("Triton is not installed" if package_version("triton") is None else "no CUDA device; set TRITON_INTERPRET=1 to interpret them on the CPU")
     names = kernel_names()
     print(f"mixnb   {mixnb.__version__} ({Path(mixnb.__file__).parent})\npython  {platform.python_version()}\ntorch   {torch.__version__}\n"
-          f"triton  {_version('triton')}\nnumpy   {np.__version__}\ndevice  {device}\n"
+          f"triton  {package_version('triton') or 'not installed'}\nnumpy   {np.__version__}\ndevice  {device}\n"
           f"Triton kernels: {'active' if active else 'inactive'} ({why})\nTRITON_INTERPRET: {'on' if INTERPRET else 'off'}")
     models = available_models()
     print(f"models ({len(models)}):")
