@@ -373,7 +373,7 @@ def _moe_classifier_summary(model, X, y) -> dict:
 def _moe_classifier_plot(model, X, y, title):
     return plot_fit(X, model.predict(X), None, model.loglik_path_, "penalised log-likelihood per sample", title + ", coloured by predicted class")
 
-register(ModelSpec("moe-classifier", "mixnb.moe_em:MixtureOfExpertsClassifier", "mixture of logistic experts for a class --target, by EM",
+register(ModelSpec("moe-classifier", "mixnb.moe_classifier:MixtureOfExpertsClassifier", "mixture of logistic experts for a class --target, by EM",
                    _moe_classifier_options, _build_moe_classifier, _moe_classifier_summary,
                    lambda m, X: ("class", m.predict(X)), _moe_classifier_plot, target="class"));
 
