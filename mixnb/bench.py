@@ -414,6 +414,7 @@ def latest_table(name: str, # the case
                  device: str = "cpu", # the device type it ran on: "cpu" or "cuda"
                  sweep: bool = False, # the tables of its sweep rather than of its own shapes
                  dtype: Optional[str] = None, # only a run with this `dtype` argument; None: any
+                 threads: Optional[int] = None, # only a run with this many torch threads; None: any
                  results=None, # the folder of records; None: the checkout's bench/results
                 ) -> Markdown:
     "The tables of the most recent full (not quick) run of case `name` recorded in bench/results, and the file they come from."
@@ -421,7 +422,7 @@ def latest_table(name: str, # the case
     for path in sorted(folder.glob("*.json"), reverse=True):           # the names start with the time of the run
         rec = json.loads(path.read_text())
         if (rec["device"].split(":")[0] != device or bool(rec.get("sweep")) != sweep or rec.get("quick")
-                or dtype not in (None, rec["dtype"])): continue
+                or dtype not in (None, rec["dtype"]) or threads not in (None, rec["machine"]["torch_threads"])): continue
         cases = [c for c in rec["cases"] if c["name"] == name]
         if cases: return Markdown(markdown_table(dict(rec, cases=cases)) + f"\n\nFrom `bench/results/{path.name}`.")
     raise FileNotFoundError(f"no full {'sweep ' if sweep else ''}run of case {name!r} on {device} in {folder}: "
