@@ -23,7 +23,7 @@ def run(cmd, **kw):
 def test_nbdev_test_runs_every_notebook_and_checks_every_kernel():
     assert NOTEBOOKS, "no notebooks found in nbs/"
     r = run([BIN / "nbdev_test", "--do_print", "--timing", "--n_workers", "2"],
-            env={**os.environ, "TRITON_INTERPRET": "1", "OMP_NUM_THREADS": "1"}, timeout=1800)  # 2 workers, 1 thread each
+            env={**os.environ, "TRITON_INTERPRET": "1", "OMP_NUM_THREADS": "1"}, timeout=2700)  # 2 workers, 1 thread each
     assert r.returncode == 0, "nbdev_test failed (log above)"
     log = r.stdout + r.stderr
     for nb in NOTEBOOKS:
@@ -61,5 +61,5 @@ def test_nbval_runs_every_notebook():
     env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])  # the kernel starts in .nbval/
     r = run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
-             "--rootdir", out, out], env=env, timeout=1800)
+             "--rootdir", out, out], env=env, timeout=2700)
     assert r.returncode == 0, "nbval found a failing cell (log above)"
