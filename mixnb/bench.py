@@ -178,8 +178,8 @@ def _timed_rounds(p: Problem, names: list, device, repeat: int, warmup: int, onc
                 runs[n].append((time.perf_counter() - t0) / number[n])
     return runs
 
-def _run_problem(p: Problem, device, repeat: int, warmup: int, rounds: bool = False) -> dict:
-    "Check every implementation of one problem against ours, then time each (`rounds`: all of them in turn, `repeat` times)."
+def _run_problem(p: Problem, device, repeat: int, warmup: int, rounds: bool = False, threads: Optional[int] = None) -> dict:
+    "Check every implementation of one problem against ours, then time each (`rounds`: all of them in turn, `repeat` times) with `threads` torch threads."
     names = list(p.impls)
     ours = names[0]
     repeat, warmup = p.repeat or repeat, warmup if p.warmup is None else p.warmup
@@ -190,6 +190,7 @@ def _run_problem(p: Problem, device, repeat: int, warmup: int, rounds: bool = Fa
         checks[name] = _max_diff(out, ref)
         del out
     del ref
+    if threads and torch.get_num_threads() != threads: torch.set_num_threads(threads)   # a peer's import may have changed them
     runs = (_timed_rounds(p, names, device, repeat, warmup, once) if rounds else
             {n: measure_runs(p.impls[n], repeat=repeat, warmup=warmup, device=device) for n in names})
     rec = {"label": p.label, "shape": p.shape, "bytes": p.bytes, "flops": p.flops, "ours": ours, "impls": {}, "skipped": p.skipped,
@@ -322,14 +323,14 @@ def run_benchmarks(names: Optional[Iterable[str]] = None, # case names; None: ev
     if dtype not in ("float32", "float64"): raise ValueError(f"dtype must be 'float32' or 'float64'; got {dtype!r}")
     names = _select(names, device, sweep)
     repeat, warmup = repeat or (5 if quick else 25), warmup or (1 if quick else 5)
-    t_start = time.perf_counter()
+    t_start, threads = time.perf_counter(), torch.get_num_threads()
     lim = _limits(device, quick, sweep)
     record = {"device": str(device), "dtype": dtype, "quick": quick, "sweep": sweep, "repeat": repeat, "warmup": warmup,
               "machine": machine_info(device), "limit": lim, "cases": []}
     for name in names:
         c, results = CASES[name], []
         for p in _problems(c, device, dtype, quick, sweep):
-            r = _run_problem(p, device, repeat, warmup, rounds=sweep)
+            r = _run_problem(p, device, repeat, warmup, rounds=sweep, threads=threads)
             for v in r["impls"].values():
                 if "GB/s" in v: v["fraction_of_limit"] = v["GB/s"] / lim["GB/s"]
                 if "GFLOP/s" in v and "GFLOP/s" in lim: v["fraction_of_flops_limit"] = v["GFLOP/s"] / lim["GFLOP/s"][r["shape"].get("dtype", dtype)]
