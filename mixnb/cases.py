@@ -50,9 +50,11 @@ def case(name: str, # the name to run it by: `run_benchmarks([name])`, `python -
     return register
 
 def load_cases() -> dict[str, Case]:
-    "Import `mixnb.bench_cases`, where every case is registered with `@case`; return them all."
-    import importlib
-    importlib.import_module("mixnb.bench_cases")
+    "Import every `mixnb.bench_*` module (`bench_cases`, and one per method that keeps its cases apart), where the cases register with `@case`; return them all."
+    import importlib, pkgutil
+    import mixnb
+    for m in pkgutil.iter_modules(mixnb.__path__):
+        if m.name.startswith("bench_"): importlib.import_module(f"mixnb.{m.name}")
     CASES.update(importlib.import_module("mixnb.cases").CASES)  # a no-op in mixnb.cases itself; merges into a notebook's copy
     return CASES
 
