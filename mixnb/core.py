@@ -78,7 +78,7 @@ def as_tensor(x, # array-like or tensor to check
         raise ValueError(f"{name} must have {ndim} dimension(s); got shape {tuple(t.shape)}")
     if t.ndim and t.shape[0] < min_rows:
         raise ValueError(f"{name} needs at least {min_rows} rows; got {t.shape[0]}")
-    if t.numel() and not (allow_nan and allow_inf):
+    if t.numel() and not (allow_nan and allow_inf) and not math.isfinite(float(t.sum())):   # one pass; a finite sum means no NaN or inf
         bad_nan, bad_inf = (None if allow_nan else torch.isnan(t)), (None if allow_inf else torch.isinf(t))
         for what, bad in (("NaN", bad_nan), ("infinite", bad_inf)):
             if bad is not None and bool(bad.any()):
@@ -141,6 +141,14 @@ def _log_softmax_torch(x: torch.Tensor, dim: int) -> torch.Tensor:
     dead = (x == -math.inf).all(dim=dim, keepdim=True)
     if not bool(dead.any()): return torch.log_softmax(x, dim)
     return torch.log_softmax(x.masked_fill(dead, 0.0), dim).masked_fill(dead, -math.inf)
+
+def _softmax_lse(x: torch.Tensor, # (N, K) logits, every row finite somewhere; overwritten
+                ): # softmax (N, K) in x's memory, log-sum-exp (N,)
+    "No-gradient CPU helper for losses that need both: exp(x - max) / sum and max + log sum over the last axis, one exp per entry."
+    m = x.amax(-1, keepdim=True)
+    e = x.sub_(m).exp_()
+    s = e.sum(-1, keepdim=True)                          # in [1, K]: its log loses nothing
+    return e.div_(s), s.log_().add_(m).squeeze(-1)
 
 def log_softmax(x: torch.Tensor, # logits with the components along `dim`
                 dim: int = -1, # the axis to normalise over
@@ -495,8 +503,11 @@ def _log_prob_rows(X, # (N, D) points
         n = min(N, s + B) - s
         xb[:n, :D].copy_(X[s:s + n]).sub_(c)
         y = torch.mm(xb[:n], L_all, out=Y[:n]).view(n, K, D)
-        o = torch.linalg.vector_norm(y, dim=-1, out=out[s:s + n])   # one pass over the block: sqrt(sum_d y^2) ...
-        yield s, o.square_().mul_(-0.5).add_(log_norm)             # ... squared back on the (n, K) result
+        if D <= 4:                                       # a few features: D strided passes beat a reduction over a short axis
+            o = torch.mul(y[..., 0], y[..., 0], out=out[s:s + n])
+            for d in range(1, D): o.addcmul_(y[..., d], y[..., d])
+        else: o = torch.linalg.vector_norm(y, dim=-1, out=out[s:s + n]).square_()   # one pass: sqrt(sum_d y^2), squared back
+        yield s, o.mul_(-0.5).add_(log_norm)
 
 
 # %% ../nbs/00_core.ipynb #a030a729

@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-from functools import partial
-from typing import Optional
+from functools import cache, partial
+from typing import NamedTuple, Optional
 
 import numpy as np
 import torch
@@ -144,7 +144,7 @@ def _factor(cov, covariance_type):
 def adaptive_precisions_cholesky(covariances: torch.Tensor, # full (K, D, D), tied (D, D), diag (K, D) or spherical (K,), reg_covar included
                                  covariance_type: str = "full", # 'full', 'tied', 'diag' or 'spherical'
                                  reg_covar: float = 1e-6, # the regularisation already on the diagonal
-                                 max_reg: Optional[float] = None, # the most regularisation to try; None: no retries
+                                 max_reg=None, # the most regularisation to try: a float, or a function computing it when first needed; None: no retries
                                  start: Optional[dict] = None, # {component: regularisation} to apply before the first try
                                 ): # precision factors, the covariances used (same shapes), {component: regularisation used}
     "`precisions_cholesky` that retries failed components with 10x more regularisation each time, up to `max_reg`."
@@ -167,6 +167,7 @@ def adaptive_precisions_cholesky(covariances: torch.Tensor, # full (K, D, D), ti
     prec_chol, ok = _factor(cov, covariance_type)
     while not bool(ok.all()):
         bad = torch.nonzero(~ok).flatten().tolist()
+        if callable(max_reg): max_reg = max_reg()                      # only a failed factorisation pays for it
         if reg_covar <= 0 or max_reg is None or max(regs[k] for k in bad) >= max_reg:
             what = "the tied covariance" if tied else f"component(s) {bad}"
             top = max(regs[k] for k in bad)
@@ -334,6 +335,10 @@ def _check_initial_parameters(self: GaussianMixture, D: int, dtype, device):
 @patch
 def _estimate_parameters(self: GaussianMixture, X, w, resp):
     "The M-step's estimates from responsibilities: (nk, means, covariances); subclasses with other data override this."
+    rows = self.__dict__.get("_rows")                # a diagonal fit's rows of X: the M-step is one product with them
+    if rows is not None and rows.A.shape[0] == X.shape[0] and resp.dtype == X.dtype:
+        out = _blocked_gaussian_parameters(X, resp, self.reg_covar, self.covariance_type, w.to(torch.float64), rows=rows)
+        if out is not None: return out
     return estimate_gaussian_parameters(X, resp, self.reg_covar, self.covariance_type, w)
 
 @patch
@@ -387,6 +392,8 @@ def _e_step(self: GaussianMixture, X, params):
         shape, out = (X.shape[0], self.n_components), self._buffers
         if out is None or out[0].shape != shape or out[0].dtype != X.dtype:
             out = self._buffers = (torch.empty(shape, dtype=X.dtype), torch.empty(shape, dtype=X.dtype))
+    rows = self.__dict__.get("_rows")                # a diagonal fit's rows of X (`_diag_rows`): the E-step is one product
+    if rows is not None and rows.A.shape[0] == X.shape[0]: return _log_resp_rows(rows, weights, means, prec_chol, self.covariance_type, out)
     return estimate_log_resp(X, weights, means, prec_chol, self.covariance_type, out)
 
 @patch
@@ -455,9 +462,11 @@ def fit_predict(self: GaussianMixture,
         raise ValueError(f"warm_start: X has {D} features, but the previous fit had {self.n_features_in_}")
     gen = make_generator(self.random_state)
     # adaptive regularisation: failed factorisations may use up to 1e-3 x the mean feature variance; log what they needed
-    self._max_reg = 1e-3 * _mean_variance(Xt, w)
+    self._max_reg = cache(lambda: 1e-3 * _mean_variance(Xt, w))   # computed at the first failed factorisation, once
     self._reg_used = {}
     self._buffers = None                            # the E-step's two (N, K) outputs, allocated once per fit
+    self._rows = (_diag_rows(Xt, w) if Xt.device.type == "cpu" and self.covariance_type in ("diag", "spherical")
+                  and not Xt.requires_grad else None)   # diagonal fits: [1, x - c, (x - c)^2] once, for every E- and M-step
     def start(run):
         self._reg_run = {}                          # regularisation added in this run; it only goes up
         if do_init: return self._initialize(Xt, w, gen), -math.inf
@@ -472,15 +481,15 @@ def fit_predict(self: GaussianMixture,
         return params, lb
     try:
         best = run_em(start, step, self.n_init if do_init else 1, self.max_iter, self.tol, self.verbose)
+        _, log_resp = self._e_step(Xt, best.params) # one last E-step: the labels agree with predict(X) even without convergence
     finally:
         used = self.__dict__.pop("_reg_used")
-        for k in ("_max_reg", "_reg_run", "_buffers"): self.__dict__.pop(k, None)
+        for k in ("_max_reg", "_reg_run", "_buffers", "_rows"): self.__dict__.pop(k, None)
     warn_regularised(used, self.reg_covar)
     self._set_parameters(best.params)
     self.converged_, self.n_iter_, self.lower_bound_, self.lower_bounds_ = best.converged, best.n_iter, best.lower_bound, best.lower_bounds
     self.n_features_in_ = D
     self._fit_on_tensor = isinstance(X, torch.Tensor)
-    _, log_resp = self._e_step(Xt, best.params)     # one last E-step: the labels agree with predict(X) even without convergence
     return to_output(log_resp.argmax(1), X)
 
 # %% ../nbs/01_gmm.ipynb #dce3f3c3
@@ -633,13 +642,14 @@ def _dense_moments(X, # (N, D) points, float32 or float64
                    cols, # (K',) the components to sum, or None for all K
                    full: bool, # second moments as (K', D, D) matrices (full) or per feature (diag)
                    block_elems: int, flush_rows: int,
+                   rows=None, # diag: (N, 1 + 2D) the rows [1, x - shift, (x - shift)^2] built once (`_diag_rows`), or None
                   ): # float64 sums: [N_k, S_k (, Q_k)] (K', E); C_k (K', D, D) when full, else None
     "Moment sums of the components `cols` over every row: one GEMM per block of rows, in X's dtype over `flush_rows` rows, then float64."
     N, D = X.shape
     K, dt = (resp.shape[1] if cols is None else len(cols)), X.dtype
     E = 1 + D if full else 1 + 2 * D                     # columns [1, x - shift] (full) or [1, x - shift, (x - shift)^2]
     B = min(N, max(16, block_elems // (K * D if full else E + K)))
-    A = torch.empty(B, E, dtype=dt)
+    A = torch.empty(B if rows is None else 0, E, dtype=dt)
     A[:, 0] = 1
     Wbuf = torch.empty(B, K, D, dtype=dt) if full else None
     part = [torch.zeros(K, E, dtype=dt)] + ([torch.zeros(K * D, D, dtype=dt)] if full else [])
@@ -647,10 +657,11 @@ def _dense_moments(X, # (N, D) points, float32 or float64
     pending = 0
     for s in range(0, N, B):
         n = min(N, s + B) - s
-        a, r = A[:n], resp[s:s + n]
+        a, r = (A[:n] if rows is None else rows[s:s + n]), resp[s:s + n]
         if cols is not None: r = r.index_select(1, cols)
-        xc = torch.sub(X[s:s + n], sd, out=a[:, 1:1 + D])
-        if not full: torch.mul(xc, xc, out=a[:, 1 + D:])
+        if rows is None:
+            xc = torch.sub(X[s:s + n], sd, out=a[:, 1:1 + D])
+            if not full: torch.mul(xc, xc, out=a[:, 1 + D:])
         if wd is not None: r = r * wd[s:s + n, None]     # r~_nk = w_n r_nk
         torch.addmm(part[0], r.T, a, out=part[0])        # the GEMM adds onto the running sum (beta = 1)
         if full:                                         # all components' second moments in one product: (K D, n) @ (n, D)
@@ -699,12 +710,13 @@ def _blocked_gaussian_parameters(X, # (N, D) points, float32 or float64, on the 
                                  sparse_rows: int = 8192, # rows gathered at a time for a sparse component
                                  sparse_frac: float = 0.25, # full: a component with at most this fraction of nonzero r_nk sums only those rows
                                  max_gain: float = 1e-4, # the largest relative error the one-pass moments may carry
+                                 rows=None, # diag, spherical: the fit's `_DiagRows` for X and w, or None to form the rows per block
                                 ): # nk (K,), means (K, D), covariances, all float64; None if the products overflow
     "The M-step in blocks of rows, products in X's dtype: dense GEMMs over all rows, or for a full component with few nonzero r_nk, over those rows only."
     N, D = X.shape
     K, dt, f64 = resp.shape[1], X.dtype, torch.float64
     wd = w.to(dt)
-    shift = (X.T @ wd).double() / w.sum()                # (D,) weighted data mean (any shift is exact; this one helps)
+    shift = rows.shift if rows is not None else (X.T @ wd).double() / w.sum()   # (D,) weighted data mean (any shift is exact; this one helps)
     sd = shift.to(dt)
     wd = None if bool((w == 1).all()) else wd
     full = covariance_type == "full"
@@ -714,7 +726,7 @@ def _blocked_gaussian_parameters(X, # (N, D) points, float32 or float64, on the 
     S = torch.empty(K, D, D, dtype=f64) if full else None
     if not bool(is_sparse.all()):                        # the dense components: every row, all of them at once
         cols = torch.nonzero(~is_sparse).flatten() if bool(is_sparse.any()) else None
-        f, c = _dense_moments(X, resp, wd, sd, cols, full, block_elems, flush_rows)
+        f, c = _dense_moments(X, resp, wd, sd, cols, full, block_elems, flush_rows, None if rows is None else rows.A)
         first[slice(None) if cols is None else cols] = f
         if full: S[slice(None) if cols is None else cols] = c
     for k in torch.nonzero(is_sparse).flatten().tolist():   # the sparse ones: their own rows only
@@ -781,6 +793,43 @@ def _log_resp_cpu(X, weights, means, prec_chol, covariance_type: str, out=None,
     kind = "diag" if covariance_type in ("diag", "spherical") else "full"
     # l_nk = log pi_k + log N(x_n); for 'full', blocks of about 2^21 whitened coordinates: fewer, larger GEMMs, which two threads share better
     for _ in _log_prob_rows(X, means, L, kind, log_resp, add=torch.log(weights), block_elems=1 << (21 if kind == "full" else 19)): pass
+    _normalise_log_rows(log_resp, log_norm, resp)
+    log_resp.resp = resp
+    return log_norm[:, 0], log_resp
+
+# %% ../nbs/01_gmm.ipynb #ae26fb2d
+class _DiagRows(NamedTuple):
+    "A diagonal fit's data as rows [1, x - c, (x - c)^2], built once: each E-step and M-step is then one product with them."
+    A: torch.Tensor          # (N, 1 + 2D), in X's dtype
+    shift: torch.Tensor      # (D,) float64: c, the data's weighted mean
+
+def _diag_rows(X, # (N, D) points on the CPU
+               w, # (N,) sample weights
+               max_bytes: int = 1 << 30, # the most memory the rows may take
+              ) -> Optional[_DiagRows]:
+    "The rows of a diagonal (or spherical) fit, or None when they would take more than `max_bytes`."
+    N, D = X.shape
+    if N * (1 + 2 * D) * X.element_size() > max_bytes: return None
+    w = w.to(torch.float64)
+    shift = (X.T @ w.to(X.dtype)).double() / w.sum()
+    A = torch.empty(N, 1 + 2 * D, dtype=X.dtype)
+    A[:, 0] = 1
+    y = torch.sub(X, shift.to(X.dtype), out=A[:, 1:1 + D])
+    torch.mul(y, y, out=A[:, 1 + D:])
+    return _DiagRows(A, shift)
+
+def _log_resp_rows(rows: _DiagRows, weights, means, prec_chol, covariance_type: str, out=None,
+                  ): # log p(x_n) (N,), log r_nk (N, K) (with r_nk attached as `.resp`), as `_log_resp_cpu`
+    "The CPU E-step of a diagonal fit on its rows: l_nk = [1, y, y^2] [b_k; m_k P_k; -P_k / 2] in one product, then `_normalise_log_rows`."
+    A, dt = rows.A, rows.A.dtype
+    N, K = A.shape[0], means.shape[0]
+    log_resp, resp = out if out is not None else (torch.empty(N, K, dtype=dt), torch.empty(N, K, dtype=dt))
+    pc = prec_chol if covariance_type == "diag" else prec_chol[:, None].expand_as(means)
+    P, M = pc * pc, means - rows.shift.to(dt)
+    peak = _log_norm(pc) + torch.log(weights)        # (K,) log pi_k + log N at the mean
+    W = torch.cat([(peak - 0.5 * (M * M * P).sum(1))[None], (M * P).T, -0.5 * P.T])   # (1 + 2D, K)
+    torch.minimum(torch.mm(A, W, out=log_resp), peak, out=log_resp)   # the quadratic form is >= 0: undo rounding above the peak
+    log_norm = torch.empty(N, 1, dtype=dt)
     _normalise_log_rows(log_resp, log_norm, resp)
     log_resp.resp = resp
     return log_norm[:, 0], log_resp

@@ -17,7 +17,7 @@ from torch.autograd.function import once_differentiable
 from torch.distributions import MixtureSameFamily
 
 from .core import LOG_2PI, Backend, as_tensor, log_softmax, logsumexp, _use_triton
-from .core import HAS_TRITON, INTERPRET, _acc
+from .core import HAS_TRITON, INTERPRET, _acc, _softmax_lse
 if HAS_TRITON:
     import triton
     import triton.language as tl
@@ -358,14 +358,25 @@ class MDN(nn.Module):
         return self(x).nll(y).mean()
 
 # %% ../nbs/02_mdn.ipynb #172b15c9
+_FEW = 4   # up to this many features, D strided passes over (N, K) beat any reduction over a short last axis
+
 def _sum_last(x: torch.Tensor) -> torch.Tensor:
-    "Sum over the last (feature) axis of an (N, K, D) tensor as one matrix-vector product: faster than `sum(-1)` for small D."
-    if x.shape[-1] == 1: return x[..., 0].clone()
-    return (x.reshape(-1, x.shape[-1]) @ x.new_ones(x.shape[-1])).view(x.shape[:-1])
+    "Sum over the last (feature) axis of an (N, K, D) tensor: strided adds for a few features, else one matrix-vector product."
+    D = x.shape[-1]
+    if D <= _FEW:
+        o = x[..., 0].clone()
+        for d in range(1, D): o.add_(x[..., d])
+        return o
+    return (x.reshape(-1, D) @ x.new_ones(D)).view(x.shape[:-1])
 
 def _sq_sum_last(z: torch.Tensor) -> torch.Tensor:
     "(N, K) sums of squares over the last axis of an (N, K, D) tensor, without an (N, K, D) temporary."
-    return z[..., 0].square() if z.shape[-1] == 1 else torch.einsum("nkd,nkd->nk", z, z)
+    D = z.shape[-1]
+    if D <= _FEW:
+        o = z[..., 0].square()
+        for d in range(1, D): o.addcmul_(z[..., d], z[..., d])
+        return o
+    return torch.linalg.vector_norm(z, dim=-1).square_()
 
 class _MDNNLLTorch(torch.autograd.Function):
     "Diagonal MDN loss on the CPU (or any device) with the gradients written out: no autograd graph over (N, K, D) temporaries."
@@ -378,9 +389,8 @@ class _MDNNLLTorch(torch.autograd.Function):
         # finite rows here (a NaN is caught after), so torch.log_softmax, what mixnb.core's CPU path calls, without its all -inf guard
         log_w = torch.log_softmax(logits, 1)                      # (N, K) log pi_k
         lj = torch.add(log_w, _sq_sum_last(z), alpha=-0.5).sub_(log_det)   # l_k + D/2 log 2pi
-        log_r = torch.log_softmax(lj, 1)                          # log r_k = l_k - log p
-        log_p = lj.amax(1) - log_r.amax(1)                        # at the largest term, where log r is near 0: no cancellation
-        if any(ctx.needs_input_grad): ctx.save_for_backward(z, scales, log_r.exp_(), log_w.exp_())
+        r, log_p = _softmax_lse(lj)                               # r_k = exp(l_k - log p) and log p, one exp per pair (core)
+        if any(ctx.needs_input_grad): ctx.save_for_backward(z, scales, r, log_w.exp_())
         return (0.5 * D * LOG_2PI) - log_p
 
     @staticmethod
@@ -390,11 +400,11 @@ class _MDNNLLTorch(torch.autograd.Function):
         g = g[:, None]
         q = g * r                                                  # (N, K) g r_k
         g_logits = torch.mul(w, g).sub_(q)                         # g (pi_k - r_k)
-        g_scales = torch.reciprocal(scales)                        # 1/sigma, in the output buffer
-        g_means = torch.mul(z, g_scales).mul_(-q[..., None])       # -q z / sigma
-        g_scales.mul_(q[..., None]).addcmul_(g_means, z)          # q/sigma - q z^2/sigma
-        g_y = -g_means.sum(1) if ctx.needs_input_grad[3] else None
-        return g_logits, g_means, g_scales, g_y
+        g_scales = torch.div(q[..., None], scales)                 # q/sigma: the one product broadcast over the features
+        t = torch.mul(z, g_scales)                                 # q z/sigma, in what becomes the means' gradient
+        g_scales.addcmul_(t, z, value=-1)                          # q/sigma - q z^2/sigma
+        g_y = t.sum(1) if ctx.needs_input_grad[3] else None
+        return g_logits, t.neg_(), g_scales, g_y                   # d/dmu = -q z/sigma
 
 # %% ../nbs/02_mdn.ipynb #c3f6d7a1
 if HAS_TRITON:
